@@ -1,0 +1,197 @@
+"""Settings, read from the environment.
+
+The defaults are the embedded setup a newcomer gets from ``make run``: SQLite, in-process
+Celery tasks, a local-memory cache, the local SMS/e-mail backends and demo company
+requisites. Production sets the environment variables listed in the README and uses
+``abonent.settings_production``, which adds the HTTPS hardening.
+"""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("ABONENT_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789abcdef")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "core",
+    "identity",
+    "customers",
+    "metering",
+    "billing",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "abonent.urls"
+WSGI_APPLICATION = "abonent.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.company",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite by default; DATABASE_URL=postgres://... in production and in CI's second run.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'abonent.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # BEGIN IMMEDIATE: a writer takes the lock before it reads, so two concurrent submissions
+    # for one meter are serialised instead of failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "identity.User"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Cache (rate limits, sessions' neighbours); Redis in production ---------------------------
+if env("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # embedded default: run tasks in-process
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = env("ABONENT_TIME_ZONE", "Europe/Samara")
+
+# --- Language, time, formats ------------------------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The company's local zone: deadlines, "same day" and submission windows are counted in it.
+TIME_ZONE = env("ABONENT_TIME_ZONE", "Europe/Samara")
+USE_I18N = True
+USE_TZ = True
+FORMAT_MODULE_PATH = ["abonent.formats"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"  # outside the web root, served only through views that check access
+
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- The company ---------------------------------------------------------------------------
+# Requisites printed on bills and in the payment QR (ГОСТ Р 56042-2014). Demo values by default.
+COMPANY = {
+    "name": env("COMPANY_NAME", "АО «Демо Энергосбыт»"),
+    "short_name": env("COMPANY_SHORT_NAME", "Демо Энергосбыт"),
+    "inn": env("COMPANY_INN", "6300000001"),
+    "kpp": env("COMPANY_KPP", "631601001"),
+    "address": env("COMPANY_ADDRESS", "443000, г. Самара, ул. Демонстрационная, д. 1"),
+    "phone": env("COMPANY_PHONE", "8 800 000-00-00"),
+    "bank_name": env("COMPANY_BANK_NAME", "ПАО «Демо Банк»"),
+    "bic": env("COMPANY_BIC", "043601000"),
+    "account": env("COMPANY_ACCOUNT", "40702810000000000001"),
+    "corr_account": env("COMPANY_CORR_ACCOUNT", "30101810000000000000"),
+    "sms_number": env("COMPANY_SMS_NUMBER", "1163"),
+}
+
+# --- Readings -------------------------------------------------------------------------------
+# Default submission window (day of month, inclusive); staff may set dated windows in the back office.
+READINGS_WINDOW_OPENS_DAY = env_int("READINGS_WINDOW_OPENS_DAY", 15)
+READINGS_WINDOW_CLOSES_DAY = env_int("READINGS_WINDOW_CLOSES_DAY", 25)
+# A submission implying more than FACTOR x the usual monthly use (and more than MIN_KWH),
+# or more than the connection could physically deliver, needs the customer's explicit confirmation.
+READINGS_IMPLAUSIBLE_FACTOR = Decimal(env("READINGS_IMPLAUSIBLE_FACTOR", "5"))
+READINGS_IMPLAUSIBLE_MIN_KWH = env_int("READINGS_IMPLAUSIBLE_MIN_KWH", 1000)
+# Connection capacity assumed when an account has none on record (household: 15 kW).
+DEFAULT_CONNECTION_KW = Decimal(env("DEFAULT_CONNECTION_KW", "15"))

@@ -1,0 +1,41 @@
+"""Money: ``Decimal`` roubles, quantised to kopecks at exactly one step, :func:`kopecks`.
+
+Every amount that is stored or shown passes through :func:`kopecks`; tariffs and volumes
+multiply at full precision before it. Rounding is half-up, as on Russian bills.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+KOPECK = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def kopecks(amount: Decimal | int) -> Decimal:
+    """Round an amount in roubles to whole kopecks (half-up)."""
+    if isinstance(amount, float):  # pragma: no cover - a programming error, never data
+        raise TypeError("money must be Decimal, not float")
+    return Decimal(amount).quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def format_rub(amount: Decimal | int | None, *, sign: bool = False) -> str:
+    """``Decimal('1234.5')`` -> ``'1 234,50 ₽'`` (non-breaking spaces, Russian convention)."""
+    if amount is None:
+        return "—"
+    value = kopecks(amount)
+    negative = value < 0
+    whole, _, frac = f"{abs(value):.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    text = "\u00a0".join(groups) + "," + frac + "\u00a0₽"
+    if negative:
+        return "−" + text
+    return ("+" + text) if sign and value > 0 else text
+
+
+def format_kwh(volume: int | Decimal | None) -> str:
+    if volume is None:
+        return "—"
+    whole = f"{volume:,}".replace(",", "\u00a0").replace(".", ",")
+    return f"{whole}\u00a0кВт·ч"

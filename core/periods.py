@@ -1,0 +1,111 @@
+"""The billing period: a calendar month, as a small value type, and its model field."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONTHS_NOMINATIVE = [
+    _("январь"), _("февраль"), _("март"), _("апрель"), _("май"), _("июнь"),
+    _("июль"), _("август"), _("сентябрь"), _("октябрь"), _("ноябрь"), _("декабрь"),
+]  # fmt: skip
+
+_PERIOD_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Period:
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1900 <= self.year <= 9999:
+            raise ValueError(f"not a billing period: {self.year}-{self.month}")
+
+    @classmethod
+    def of(cls, day: dt.date) -> Period:
+        return cls(day.year, day.month)
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """``YYYY-MM`` as used in URLs, commands and the API."""
+        match = _PERIOD_RE.match(text)
+        if not match:
+            raise ValueError(f"not a billing period: {text!r} (expected YYYY-MM)")
+        return cls(int(match[1]), int(match[2]))
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def days(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+    def day(self, number: int) -> dt.date:
+        """The given day of the month, clamped to the month's length (the 31st of June is the 30th)."""
+        return dt.date(self.year, self.month, min(number, self.days))
+
+    def __add__(self, months: int) -> Period:
+        index = self.year * 12 + (self.month - 1) + months
+        return Period(index // 12, index % 12 + 1)
+
+    def __sub__(self, months: int) -> Period:
+        return self + (-months)
+
+    def months_until(self, other: Period) -> int:
+        return (other.year - self.year) * 12 + (other.month - self.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """Human label: «ноябрь 2026»."""
+        return f"{MONTHS_NOMINATIVE[self.month - 1]} {self.year}"
+
+
+class PeriodField(models.DateField):
+    """Stores a :class:`Period` as the first day of its month: portable, indexable, sortable."""
+
+    description = "Billing period (calendar month)"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Period | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite in some aggregate paths
+            value = dt.date.fromisoformat(value)
+        return Period(value.year, value.month)
+
+    def to_python(self, value: Any) -> Period | None:
+        if value is None or isinstance(value, Period):
+            return value
+        if isinstance(value, dt.date):
+            return Period(value.year, value.month)
+        try:
+            return Period.parse(str(value))
+        except ValueError:
+            day = super().to_python(value)
+            return Period(day.year, day.month) if day else None
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, Period):
+            return value.first_day
+        if isinstance(value, str):
+            value = self.to_python(value)
+            return value.first_day if value else None
+        return super().get_prep_value(value)
+
+    def value_to_string(self, obj: Any) -> str:
+        value = self.value_from_object(obj)
+        return "" if value is None else str(value)

@@ -1,0 +1,48 @@
+"""Users of the portal and the back office. A user logs in with a mobile phone number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .phones import normalize_phone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, phone: str, password: str | None, **extra: Any) -> User:
+        user = self.model(phone=normalize_phone(phone), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(phone, password, **extra)
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(phone, password, **extra)
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    phone = models.CharField(_("мобильный телефон"), max_length=12, unique=True, help_text=_("В формате +79991234567."))
+    middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("пользователь")
+        verbose_name_plural = _("пользователи")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.phone

@@ -1,0 +1,119 @@
+"""Reads for pages and the API: meters with their last readings, history, monthly consumption."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from core.periods import Period
+from customers.models import Account
+
+from . import rules
+from .models import Meter, Reading
+from .services import window_on
+
+
+def window_status(day: dt.date) -> rules.WindowStatus:
+    return window_on(day).status(day)
+
+
+def active_meters(account: Account) -> list[Meter]:
+    return list(account.meters.filter(status=Meter.Status.ACTIVE).order_by("serial"))
+
+
+def last_readings(meters: list[Meter]) -> dict[int, dict[str, Reading]]:
+    """The last counted reading per zone of each meter."""
+    latest: dict[int, dict[str, Reading]] = defaultdict(dict)
+    # One submission holds all zones, so the newest few rows per meter cover every zone.
+    for meter in meters:
+        for row in Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[: 3 * len(meter.zones)]:
+            latest[meter.pk].setdefault(row.zone, row)
+    return latest
+
+
+@dataclass
+class HistoryEntry:
+    submission: uuid.UUID
+    taken_on: dt.date
+    submitted_at: dt.datetime
+    period: Period
+    source: str
+    state: str
+    state_label: str
+    source_label: str
+    values: dict[str, int] = field(default_factory=dict)
+    volumes: dict[str, int | None] = field(default_factory=dict)
+    rollover: bool = False
+    reason: str = ""
+
+    @property
+    def volume(self) -> int | None:
+        if not self.volumes or any(v is None for v in self.volumes.values()):
+            return None
+        return sum(v for v in self.volumes.values() if v is not None)
+
+
+def reading_history(meter: Meter, *, limit: int = 36) -> list[HistoryEntry]:
+    """Submissions newest first, each with its consumption against the previous counted one.
+
+    Replaced and rejected submissions are listed too (with their state) but never count as "previous".
+    """
+    rows = list(meter.readings.select_related(None).order_by("taken_on", "id"))
+    entries: dict[uuid.UUID, HistoryEntry] = {}
+    previous: dict[str, int] = {}
+    for row in rows:
+        entry = entries.get(row.submission)
+        if entry is None:
+            entry = entries[row.submission] = HistoryEntry(
+                submission=row.submission, taken_on=row.taken_on, submitted_at=row.submitted_at, period=row.period,
+                source=row.source, state=row.state, state_label=row.get_state_display(),
+                source_label=row.get_source_display(), reason=row.rejection_reason,
+            )
+        entry.values[row.zone] = row.value
+        entry.rollover = entry.rollover or row.rollover
+        counted = row.state in Reading.COUNTED
+        before = previous.get(row.zone)
+        if before is None or row.source == Reading.Source.INSTALLATION:
+            entry.volumes[row.zone] = None
+        else:
+            entry.volumes[row.zone] = rules.consumption(before, row.value, digits=meter.digits)[0] * meter.transformer_ratio
+        if counted:
+            previous[row.zone] = row.value
+    return list(reversed(entries.values()))[:limit]
+
+
+def monthly_consumption(meter: Meter, *, last: Period, months: int = 12) -> list[tuple[Period, dict[str, int] | None]]:
+    """Consumption per billing period and zone by the last counted reading of each period.
+
+    A period without readings is ``None`` (its volume shows up in the next period with readings).
+    """
+    first = last - (months - 1)
+    by_period: dict[Period, dict[str, int]] = {}
+    baseline: dict[str, int] = {}
+    for row in meter.readings.filter(state__in=Reading.COUNTED).order_by("taken_on", "id"):
+        if row.period < first:
+            baseline[row.zone] = row.value
+        elif row.period <= last:
+            by_period.setdefault(row.period, {})[row.zone] = row.value
+    result: list[tuple[Period, dict[str, int] | None]] = []
+    for index in range(months):
+        period = first + index
+        values = by_period.get(period)
+        if values is None:
+            result.append((period, None))
+            continue
+        volumes = {}
+        for zone, value in values.items():
+            before = baseline.get(zone)
+            volumes[zone] = 0 if before is None else rules.consumption(before, value, digits=meter.digits)[0] * meter.transformer_ratio
+            baseline[zone] = value
+        result.append((period, volumes))
+    return result
+
+
+def meters_prefetch() -> Prefetch:
+    return Prefetch("meters", queryset=Meter.objects.filter(status=Meter.Status.ACTIVE).order_by("serial"))
