@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ABONENT_VAR_DIR", BASE_DIR / "var"))
+# Local state of the embedded default (SQLite file, collected static, uploads); ignored by git.
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
 def env(name: str, default: str = "") -> str:

@@ -36,9 +36,7 @@ class TariffPrice(models.Model):
     scheme = models.PositiveSmallIntegerField(_("число зон"), choices=[(1, "1"), (2, "2"), (3, "3")])
     zone = models.CharField(_("зона"), max_length=10, choices=Zone.choices)
     valid_from = models.DateField(_("действует с"))
-    price = models.DecimalField(
-        _("цена, ₽/кВт·ч"), max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
-    )
+    price = models.DecimalField(_("цена, ₽/кВт·ч"), max_digits=10, decimal_places=4, validators=[MinValueValidator(0)])
 
     class Meta:
         verbose_name = _("цена тарифа")

@@ -43,7 +43,8 @@ def cost_of(category: TariffCategory | int, scheme: int, volumes: dict[str, int]
     for zone, volume in volumes.items():
         if zone not in prices:
             raise DomainError(
-                "tariff_missing", _("Для этой тарифной категории не задана цена на %(date)s.") % {"date": f"{day:%d.%m.%Y}"}
+                "tariff_missing",
+                _("Для этой тарифной категории не задана цена на %(date)s.") % {"date": f"{day:%d.%m.%Y}"},
             )
         lines.append(ZoneCost(zone, volume, prices[zone], kopecks(prices[zone] * volume)))
     return lines

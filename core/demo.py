@@ -29,7 +29,12 @@ STAFF_PASSWORD = "Admin-Svet-2026"
 # from 1 July 2026 prices rise by 11.9 %. Zone prices derive from the base, as regulators set them.
 CATEGORIES = [
     ("town-gas", "Население, город, газовые плиты", "Городские дома и квартиры с газовыми плитами.", Decimal("6.43")),
-    ("town-electric", "Население, город, электроплиты", "Городские дома с электроплитами или электроотоплением.", Decimal("4.50")),
+    (
+        "town-electric",
+        "Население, город, электроплиты",
+        "Городские дома с электроплитами или электроотоплением.",
+        Decimal("4.50"),
+    ),
     ("country", "Население, сельская местность", "Сельские населённые пункты.", Decimal("4.50")),
 ]
 ZONE_FACTORS = {
@@ -42,9 +47,21 @@ TARIFF_YEARS = [(dt.date(2025, 7, 1), Decimal("1")), (dt.date(2026, 7, 1), Decim
 
 DEMO_CUSTOMERS = [
     # phone, (last, first, middle), [(account, address, category, scheme, group, alias)]
-    ("+79990000001", ("Иванов", "Иван", "Иванович"), [("6300000001", "г. Самара, ул. Ленина, д. 10, кв. 5", "town-gas", 1, "", "Квартира")]),
-    ("+79990000002", ("Петрова", "Анна", "Сергеевна"), [("6300000002", "г. Самара, пр. Кирова, д. 120, кв. 48", "town-electric", 2, "", "Квартира")]),
-    ("+79990000003", ("Сидоров", "Пётр", "Алексеевич"), [("6300000003", "Самарская обл., с. Подгоры, ул. Садовая, д. 7", "country", 3, "", "Дом")]),
+    (
+        "+79990000001",
+        ("Иванов", "Иван", "Иванович"),
+        [("6300000001", "г. Самара, ул. Ленина, д. 10, кв. 5", "town-gas", 1, "", "Квартира")],
+    ),
+    (
+        "+79990000002",
+        ("Петрова", "Анна", "Сергеевна"),
+        [("6300000002", "г. Самара, пр. Кирова, д. 120, кв. 48", "town-electric", 2, "", "Квартира")],
+    ),
+    (
+        "+79990000003",
+        ("Сидоров", "Пётр", "Алексеевич"),
+        [("6300000003", "Самарская обл., с. Подгоры, ул. Садовая, д. 7", "country", 3, "", "Дом")],
+    ),
     (
         "+79990000004",
         ("Кузнецова", "Мария", "Павловна"),
@@ -59,13 +76,18 @@ DEMO_CUSTOMERS = [
 def seed_tariffs() -> dict[str, TariffCategory]:
     categories = {}
     for code, name, description, base in CATEGORIES:
-        category, _ = TariffCategory.objects.get_or_create(code=code, defaults={"name": name, "description": description})
+        category, _ = TariffCategory.objects.get_or_create(
+            code=code, defaults={"name": name, "description": description}
+        )
         categories[code] = category
         for valid_from, rise in TARIFF_YEARS:
             for scheme, factors in ZONE_FACTORS.items():
                 for zone, factor in factors.items():
                     TariffPrice.objects.get_or_create(
-                        category=category, scheme=scheme, zone=zone, valid_from=valid_from,
+                        category=category,
+                        scheme=scheme,
+                        zone=zone,
+                        valid_from=valid_from,
                         defaults={"price": (base * rise * factor).quantize(Decimal("0.01"))},
                     )
     return categories
@@ -78,10 +100,18 @@ def _history(meter: Meter, rng: random.Random, today: dt.date, monthly: int) -> 
     rows = []
     submission = uuid.uuid4()
     for zone in zones:
-        rows.append(Reading(
-            meter=meter, zone=zone, value=values[zone], taken_on=meter.installed_on, period=Period.of(meter.installed_on),
-            source=Reading.Source.INSTALLATION, state=Reading.State.BILLED, submission=submission,
-        ))
+        rows.append(
+            Reading(
+                meter=meter,
+                zone=zone,
+                value=values[zone],
+                taken_on=meter.installed_on,
+                period=Period.of(meter.installed_on),
+                source=Reading.Source.INSTALLATION,
+                state=Reading.State.BILLED,
+                submission=submission,
+            )
+        )
     current = Period.of(today)
     sources = [Reading.Source.PORTAL, Reading.Source.PORTAL, Reading.Source.SMS, Reading.Source.API]
     for back in range(12, 0, -1):
@@ -92,10 +122,18 @@ def _history(meter: Meter, rng: random.Random, today: dt.date, monthly: int) -> 
         for zone in zones:
             used = int(monthly * season * ZONE_SHARES[meter.scheme][zone] * rng.uniform(0.85, 1.15))
             values[zone] = (values[zone] + used) % 10**meter.digits
-            rows.append(Reading(
-                meter=meter, zone=zone, value=values[zone], taken_on=period.day(20), period=period, source=source,
-                state=Reading.State.BILLED, submission=submission,
-            ))
+            rows.append(
+                Reading(
+                    meter=meter,
+                    zone=zone,
+                    value=values[zone],
+                    taken_on=period.day(20),
+                    period=period,
+                    source=source,
+                    state=Reading.State.BILLED,
+                    submission=submission,
+                )
+            )
     return rows
 
 
@@ -110,27 +148,44 @@ def seed_demo(*, today: dt.date | None = None) -> list[str]:
             user = User.objects.create_user(phone, DEMO_PASSWORD, last_name=last, first_name=first, middle_name=middle)
             created.append(phone)
         customer, _ = Customer.objects.get_or_create(
-            phone=phone, defaults={"last_name": last, "first_name": first, "middle_name": middle, "email": f"{phone[1:]}@example.ru"}
+            phone=phone,
+            defaults={
+                "last_name": last,
+                "first_name": first,
+                "middle_name": middle,
+                "email": f"{phone[1:]}@example.ru",
+            },
         )
         for number, address, category, scheme, group, alias in accounts:
             if Account.objects.filter(number=number).exists():
                 continue
             rng = random.Random(number)
             premise = Premise.objects.create(
-                address=address, residents=rng.randint(1, 4), rooms=rng.randint(1, 3),
+                address=address,
+                residents=rng.randint(1, 4),
+                rooms=rng.randint(1, 3),
                 locality=Premise.Locality.COUNTRY if category == "country" else Premise.Locality.TOWN,
                 stove=Premise.Stove.ELECTRIC if category == "town-electric" else Premise.Stove.GAS,
             )
             account = Account.objects.create(
-                number=number, customer=customer, premise=premise, tariff_category=categories[category],
-                bill_code=f"{rng.randint(0, 999999):06d}", opened_on=dt.date(2019, 3, 1), district_code="63",
+                number=number,
+                customer=customer,
+                premise=premise,
+                tariff_category=categories[category],
+                bill_code=f"{rng.randint(0, 999999):06d}",
+                opened_on=dt.date(2019, 3, 1),
+                district_code="63",
             )
             AccountLink.objects.create(user=user, account=account, alias=alias, group=group)
             installed = (Period.of(today) - 13).day(5)
             meter = Meter.objects.create(
-                account=account, serial=f"{number[-4:]}{rng.randint(100000, 999999)}",
+                account=account,
+                serial=f"{number[-4:]}{rng.randint(100000, 999999)}",
                 model={1: "Меркурий 201.5", 2: "Энергомера CE102M", 3: "Меркурий 231 AT-01"}[scheme],
-                scheme=scheme, digits=6, installed_on=installed, next_verification_on=installed.replace(year=installed.year + 16),
+                scheme=scheme,
+                digits=6,
+                installed_on=installed,
+                next_verification_on=installed.replace(year=installed.year + 16),
             )
             Reading.objects.bulk_create(_history(meter, rng, today, rng.randint(150, 350)))
             created.append(number)
@@ -140,15 +195,23 @@ def seed_demo(*, today: dt.date | None = None) -> list[str]:
     return created
 
 
-def seed_synthetic(count: int, *, start: int = 7_000_000_000, chunk: int = 5000, today: dt.date | None = None,
-                   progress: Callable[[int], None] | None = None) -> int:
+def seed_synthetic(
+    count: int,
+    *,
+    start: int = 7_000_000_000,
+    chunk: int = 5000,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """``count`` realistic accounts (70 % single-rate, 20 % day/night, 10 % three-zone) with a year of readings.
 
     Numbers run from ``start``; existing ones are skipped, so a second run adds nothing.
     """
     today = today or timezone.localdate()
     categories = list(seed_tariffs().values())
-    existing = set(Account.objects.filter(number__gte=str(start), number__lt=str(start + count)).values_list("number", flat=True))
+    existing = set(
+        Account.objects.filter(number__gte=str(start), number__lt=str(start + count)).values_list("number", flat=True)
+    )
     made = 0
     for offset in range(0, count, chunk):
         numbers = [str(start + i) for i in range(offset, min(offset + chunk, count)) if str(start + i) not in existing]
@@ -160,21 +223,41 @@ def seed_synthetic(count: int, *, start: int = 7_000_000_000, chunk: int = 5000,
                 [Customer(last_name="Абонент", first_name=n[-6:], phone="") for n in numbers]
             )
             premises = Premise.objects.bulk_create(
-                [Premise(address=f"г. Самара, ул. Синтетическая, д. {int(n) % 500 + 1}, кв. {int(n) % 97 + 1}",
-                         residents=r.randint(1, 5)) for n, r in zip(numbers, rngs, strict=True)]
+                [
+                    Premise(
+                        address=f"г. Самара, ул. Синтетическая, д. {int(n) % 500 + 1}, кв. {int(n) % 97 + 1}",
+                        residents=r.randint(1, 5),
+                    )
+                    for n, r in zip(numbers, rngs, strict=True)
+                ]
             )
-            accounts = Account.objects.bulk_create([
-                Account(number=n, customer=c, premise=p, tariff_category=r.choice(categories), opened_on=dt.date(2020, 1, 1),
-                        bill_code=f"{r.randint(0, 999999):06d}")
-                for n, c, p, r in zip(numbers, customers, premises, rngs, strict=True)
-            ])
+            accounts = Account.objects.bulk_create(
+                [
+                    Account(
+                        number=n,
+                        customer=c,
+                        premise=p,
+                        tariff_category=r.choice(categories),
+                        opened_on=dt.date(2020, 1, 1),
+                        bill_code=f"{r.randint(0, 999999):06d}",
+                    )
+                    for n, c, p, r in zip(numbers, customers, premises, rngs, strict=True)
+                ]
+            )
             installed = (Period.of(today) - 13).day(5)
-            meters = Meter.objects.bulk_create([
-                Meter(account=a, serial=f"S{a.number}", model="Синтетический", installed_on=installed,
-                      scheme=r.choices([1, 2, 3], weights=[70, 20, 10])[0],
-                      next_verification_on=installed.replace(year=installed.year + 16))
-                for a, r in zip(accounts, rngs, strict=True)
-            ])
+            meters = Meter.objects.bulk_create(
+                [
+                    Meter(
+                        account=a,
+                        serial=f"S{a.number}",
+                        model="Синтетический",
+                        installed_on=installed,
+                        scheme=r.choices([1, 2, 3], weights=[70, 20, 10])[0],
+                        next_verification_on=installed.replace(year=installed.year + 16),
+                    )
+                    for a, r in zip(accounts, rngs, strict=True)
+                ]
+            )
             readings = []
             for meter, rng in zip(meters, rngs, strict=True):
                 readings.extend(_history(meter, rng, today, rng.randint(80, 450)))

@@ -8,13 +8,21 @@ from django.utils.translation import gettext_lazy as _
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("когда"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     channel = models.CharField(_("канал"), max_length=20, blank=True)
     action = models.CharField(_("действие"), max_length=60, db_index=True)
     account = models.ForeignKey(
-        "customers.Account", verbose_name=_("лицевой счёт"), null=True, blank=True, on_delete=models.SET_NULL,
+        "customers.Account",
+        verbose_name=_("лицевой счёт"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="audit_entries",
     )
     object_type = models.CharField(_("объект"), max_length=60, blank=True)

@@ -24,7 +24,7 @@ def format_rub(amount: Decimal | int | None, *, sign: bool = False) -> str:
     value = kopecks(amount)
     negative = value < 0
     whole, _, frac = f"{abs(value):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

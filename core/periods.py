@@ -79,6 +79,8 @@ class PeriodField(models.DateField):
     """Stores a :class:`Period` as the first day of its month: portable, indexable, sortable."""
 
     description = "Billing period (calendar month)"
+    _pyi_private_set_type: Period | dt.date | str  # type: ignore[assignment]
+    _pyi_private_get_type: Period  # type: ignore[assignment]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Period | None:
         if value is None:

@@ -8,7 +8,16 @@ from .models import Account, AccountLink, Customer, Premise
 class MeterInline(admin.TabularInline):
     model = Meter
     extra = 0
-    fields = ("serial", "model", "scheme", "digits", "transformer_ratio", "installed_on", "next_verification_on", "status")
+    fields = (
+        "serial",
+        "model",
+        "scheme",
+        "digits",
+        "transformer_ratio",
+        "installed_on",
+        "next_verification_on",
+        "status",
+    )
 
 
 class AccountLinkInline(admin.TabularInline):
@@ -21,7 +30,14 @@ class AccountLinkInline(admin.TabularInline):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ("number", "customer", "premise", "tariff_category", "status")
     list_filter = ("status", "tariff_category")
-    search_fields = ("number", "customer__last_name", "customer__organization", "customer__phone", "premise__address", "meters__serial")
+    search_fields = (
+        "number",
+        "customer__last_name",
+        "customer__organization",
+        "customer__phone",
+        "premise__address",
+        "meters__serial",
+    )
     raw_id_fields = ("customer", "premise")
     inlines = [MeterInline, AccountLinkInline]
 

@@ -71,7 +71,7 @@ class Premise(models.Model):
     def masked_address(self) -> str:
         """For pages without login: the town and street, never the flat."""
         parts = [p.strip() for p in self.address.split(",")]
-        return ", ".join(parts[:2] + ["…"]) if len(parts) > 2 else parts[0][:12] + "…"
+        return ", ".join([*parts[:2], "…"]) if len(parts) > 2 else parts[0][:12] + "…"
 
 
 class Account(models.Model):
@@ -83,18 +83,29 @@ class Account(models.Model):
 
     number = models.CharField(_("номер"), max_length=10, unique=True, validators=[account_number_validator])
     customer = models.ForeignKey(Customer, verbose_name=_("абонент"), on_delete=models.PROTECT, related_name="accounts")
-    premise = models.ForeignKey(Premise, verbose_name=_("место потребления"), on_delete=models.PROTECT, related_name="accounts")
+    premise = models.ForeignKey(
+        Premise, verbose_name=_("место потребления"), on_delete=models.PROTECT, related_name="accounts"
+    )
     tariff_category = models.ForeignKey(
-        "billing.TariffCategory", verbose_name=_("тарифная категория"), on_delete=models.PROTECT, related_name="accounts"
+        "billing.TariffCategory",
+        verbose_name=_("тарифная категория"),
+        on_delete=models.PROTECT,
+        related_name="accounts",
     )
     status = models.CharField(_("статус"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     district_code = models.CharField(_("код района"), max_length=4, blank=True)
     bill_code = models.CharField(
-        _("код с квитанции"), max_length=8, blank=True,
+        _("код с квитанции"),
+        max_length=8,
+        blank=True,
         help_text=_("Проверочный код, напечатанный внизу квитанции; подтверждает, что абонент — плательщик."),
     )
     connection_kw = models.DecimalField(
-        _("максимальная мощность, кВт"), max_digits=8, decimal_places=2, null=True, blank=True,
+        _("максимальная мощность, кВт"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.1"))],
     )
     opened_on = models.DateField(_("открыт"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -36,9 +36,9 @@ class User(AbstractUser):
     middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
 
     USERNAME_FIELD = "phone"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         verbose_name = _("пользователь")

@@ -15,14 +15,17 @@ def normalize_phone(text: str) -> str:
     if raw.startswith("+"):
         raw = raw[1:]
         if not raw.startswith("7"):
-            raise DomainError("phone_not_russian", _("Укажите российский номер мобильного телефона (+7)."), field="phone")
+            raise DomainError(
+                "phone_not_russian", _("Укажите российский номер мобильного телефона (+7)."), field="phone"
+            )
     if not raw.isdigit():
         raise DomainError("phone_invalid", _("Номер телефона может содержать только цифры."), field="phone")
     if len(raw) == 11 and raw[0] in "78":
         raw = raw[1:]
     if len(raw) != 10 or raw[0] != "9":
         raise DomainError(
-            "phone_invalid", _("Укажите номер мобильного телефона из 10 цифр после +7, например +7 999 123-45-67."),
+            "phone_invalid",
+            _("Укажите номер мобильного телефона из 10 цифр после +7, например +7 999 123-45-67."),
             field="phone",
         )
     return "+7" + raw

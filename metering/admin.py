@@ -1,14 +1,84 @@
-from django.contrib import admin
+"""Back office for meters and readings. Readings are never edited in place: staff correct the
+latest submission through ``services.correct_readings`` (with a reason, audited)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import DomainError
 
 from .models import Meter, Reading, SubmissionWindow
+from .services import correct_readings
+from .zones import zone_label
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Причина исправления"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, meter: Meter, current: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meter = meter
+        for zone in meter.zones:
+            self.fields[zone] = forms.CharField(label=zone_label(zone).capitalize(), initial=current.get(zone))
+        self.order_fields([*meter.zones, "reason"])
 
 
 @admin.register(Meter)
 class MeterAdmin(admin.ModelAdmin):
-    list_display = ("serial", "account", "model", "scheme", "digits", "next_verification_on", "status")
+    list_display = ("serial", "account", "model", "scheme", "digits", "next_verification_on", "status", "correct_link")
     list_filter = ("scheme", "status")
     search_fields = ("serial", "account__number")
     raw_id_fields = ("account",)
+
+    @admin.display(description=gettext_lazy("Показания"))
+    def correct_link(self, obj: Meter) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:metering_meter_correct", args=[obj.pk]), _("Исправить последние"))
+
+    def get_urls(self):
+        return [
+            path("<int:meter_id>/correct/", self.admin_site.admin_view(self.correct_view), name="metering_meter_correct"),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request: HttpRequest, meter_id: int) -> HttpResponse:
+        if not request.user.has_perm("metering.change_reading"):
+            return HttpResponse(status=403)
+        meter = get_object_or_404(Meter.objects.select_related("account"), pk=meter_id)
+        latest = list(
+            Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[: len(meter.zones)]
+        )
+        current = {r.zone: r.value for r in latest}
+        form = CorrectionForm(request.POST or None, meter=meter, current=current)
+        if request.method == "POST" and latest and form.is_valid():
+            try:
+                correct_readings(
+                    submission_id=latest[0].submission,
+                    values={zone: form.cleaned_data[zone] for zone in meter.zones},
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Показания исправлены; запись добавлена в журнал аудита."))
+                return redirect("admin:metering_meter_change", meter.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Исправление показаний счётчика № %(serial)s") % {"serial": meter.serial},
+            "meter": meter,
+            "latest": latest,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/metering/correct_readings.html", context)
 
 
 @admin.register(Reading)

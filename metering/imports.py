@@ -38,7 +38,9 @@ def parse_csv(stream: IO[str], report: ImportReport) -> Iterator[ImportRow]:
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        report.rejected.append((1, "import_header", _("В файле нет колонок: %(names)s.") % {"names": ", ".join(missing)}))
+        report.rejected.append(
+            (1, "import_header", _("В файле нет колонок: %(names)s.") % {"names": ", ".join(missing)})
+        )
         return
     reader.fieldnames = header
     for row in reader:
@@ -46,7 +48,9 @@ def parse_csv(stream: IO[str], report: ImportReport) -> Iterator[ImportRow]:
         try:
             taken_on = _parse_date(row["date"] or "")
         except ValueError:
-            report.rejected.append((line, "import_date", _("Дата «%(date)s» не распознана: ожидается дд.мм.гггг.") % {"date": row["date"]}))
+            report.rejected.append(
+                (line, "import_date", _("Дата «%(date)s» не распознана: ожидается дд.мм.гггг.") % {"date": row["date"]})
+            )
             continue
         yield ImportRow(
             line=line,
@@ -58,7 +62,7 @@ def parse_csv(stream: IO[str], report: ImportReport) -> Iterator[ImportRow]:
         )
 
 
-def import_csv(data: bytes | str, *, channel: str, actor=None, progress=None) -> ImportReport:  # noqa: ANN001
+def import_csv(data: bytes | str, *, channel: str, actor=None, progress=None) -> ImportReport:
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     report = ImportReport()
     result = import_readings(parse_csv(io.StringIO(text), report), channel=channel, actor=actor, progress=progress)

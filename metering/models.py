@@ -20,13 +20,17 @@ class Meter(models.Model):
         ACTIVE = "active", _("в работе")
         REMOVED = "removed", _("снят")
 
-    account = models.ForeignKey("customers.Account", verbose_name=_("лицевой счёт"), on_delete=models.PROTECT, related_name="meters")
+    account = models.ForeignKey(
+        "customers.Account", verbose_name=_("лицевой счёт"), on_delete=models.PROTECT, related_name="meters"
+    )
     serial = models.CharField(_("заводской номер"), max_length=40, db_index=True)
     model = models.CharField(_("модель"), max_length=100, blank=True)
     digits = models.PositiveSmallIntegerField(
         _("разрядов до запятой"), default=6, validators=[MinValueValidator(4), MaxValueValidator(9)]
     )
-    transformer_ratio = models.PositiveIntegerField(_("коэффициент трансформации"), default=1, validators=[MinValueValidator(1)])
+    transformer_ratio = models.PositiveIntegerField(
+        _("коэффициент трансформации"), default=1, validators=[MinValueValidator(1)]
+    )
     scheme = models.PositiveSmallIntegerField(_("число тарифных зон"), choices=list(SCHEME_LABELS.items()), default=1)
     installed_on = models.DateField(_("дата установки"))
     next_verification_on = models.DateField(_("дата следующей поверки"), null=True, blank=True)
@@ -90,7 +94,12 @@ class Reading(models.Model):
     rejection_reason = models.CharField(_("причина отклонения"), max_length=255, blank=True)
     submission = models.UUIDField(_("передача"), default=uuid.uuid4, db_index=True)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("кто ввёл"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто ввёл"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     rollover = models.BooleanField(_("переход через ноль"), default=False)
     unchanged = models.BooleanField(_("без изменений"), default=False)
@@ -115,14 +124,18 @@ class SubmissionWindow(models.Model):
 
     valid_from = models.DateField(_("действует с"), unique=True)
     opens_day = models.PositiveSmallIntegerField(_("с числа"), validators=[MinValueValidator(1), MaxValueValidator(31)])
-    closes_day = models.PositiveSmallIntegerField(_("по число"), validators=[MinValueValidator(1), MaxValueValidator(31)])
+    closes_day = models.PositiveSmallIntegerField(
+        _("по число"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
 
     class Meta:
         verbose_name = _("период приёма показаний")
         verbose_name_plural = _("периоды приёма показаний")
         ordering = ["-valid_from"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(opens_day__lte=models.F("closes_day")), name="window_opens_before_close"),
+            models.CheckConstraint(
+                condition=models.Q(opens_day__lte=models.F("closes_day")), name="window_opens_before_close"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,9 @@ def parse_value(raw: str | int | None, *, digits: int, zone: str) -> int:
     """A typed reading -> its integer value, or a DomainError that says what to type instead."""
     label = zone_label(zone)
     if isinstance(raw, bool):
-        raise DomainError("reading_not_number", _("Показание «%(zone)s» должно быть числом.") % {"zone": label}, field=zone)
+        raise DomainError(
+            "reading_not_number", _("Показание «%(zone)s» должно быть числом.") % {"zone": label}, field=zone
+        )
     if isinstance(raw, int):
         text = str(raw)
     else:
@@ -68,7 +70,9 @@ def parse_value(raw: str | int | None, *, digits: int, zone: str) -> int:
     return value
 
 
-def parse_values(raw: Sequence[str | int] | Mapping[str, str | int], *, zones: Sequence[str], digits: int) -> dict[str, int]:
+def parse_values(
+    raw: Sequence[str | int] | Mapping[str, str | int], *, zones: Sequence[str], digits: int
+) -> dict[str, int]:
     """All zones of a meter together: a sequence in the meter's zone order, or a mapping by zone."""
     if isinstance(raw, Mapping):
         unknown = set(raw) - set(zones)
@@ -260,7 +264,8 @@ def evaluate(
     result = Evaluation(period=period, window_open=window_open, lines=lines, days=days)
     volume = result.volume
     usual = limits.usual_monthly_kwh
-    threshold = max(Decimal(limits.min_kwh), (usual or 0) * limits.factor * max(Decimal(days) / Decimal("30.4"), 1))
+    months = max(Decimal(days) / Decimal("30.4"), Decimal(1))
+    threshold = max(Decimal(limits.min_kwh), (usual or Decimal(0)) * limits.factor * months)
     if volume > physical_max:
         result.implausible = _(
             "Расход %(volume)s кВт·ч за %(days)s дн. больше, чем может пропустить ваше подключение "

@@ -30,7 +30,9 @@ def last_readings(meters: list[Meter]) -> dict[int, dict[str, Reading]]:
     latest: dict[int, dict[str, Reading]] = defaultdict(dict)
     # One submission holds all zones, so the newest few rows per meter cover every zone.
     for meter in meters:
-        for row in Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[: 3 * len(meter.zones)]:
+        for row in Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[
+            : 3 * len(meter.zones)
+        ]:
             latest[meter.pk].setdefault(row.zone, row)
     return latest
 
@@ -69,9 +71,15 @@ def reading_history(meter: Meter, *, limit: int = 36) -> list[HistoryEntry]:
         entry = entries.get(row.submission)
         if entry is None:
             entry = entries[row.submission] = HistoryEntry(
-                submission=row.submission, taken_on=row.taken_on, submitted_at=row.submitted_at, period=row.period,
-                source=row.source, state=row.state, state_label=row.get_state_display(),
-                source_label=row.get_source_display(), reason=row.rejection_reason,
+                submission=row.submission,
+                taken_on=row.taken_on,
+                submitted_at=row.submitted_at,
+                period=row.period,
+                source=row.source,
+                state=row.state,
+                state_label=row.get_state_display(),
+                source_label=row.get_source_display(),
+                reason=row.rejection_reason,
             )
         entry.values[row.zone] = row.value
         entry.rollover = entry.rollover or row.rollover
@@ -80,7 +88,9 @@ def reading_history(meter: Meter, *, limit: int = 36) -> list[HistoryEntry]:
         if before is None or row.source == Reading.Source.INSTALLATION:
             entry.volumes[row.zone] = None
         else:
-            entry.volumes[row.zone] = rules.consumption(before, row.value, digits=meter.digits)[0] * meter.transformer_ratio
+            entry.volumes[row.zone] = (
+                rules.consumption(before, row.value, digits=meter.digits)[0] * meter.transformer_ratio
+            )
         if counted:
             previous[row.zone] = row.value
     return list(reversed(entries.values()))[:limit]
@@ -109,7 +119,11 @@ def monthly_consumption(meter: Meter, *, last: Period, months: int = 12) -> list
         volumes = {}
         for zone, value in values.items():
             before = baseline.get(zone)
-            volumes[zone] = 0 if before is None else rules.consumption(before, value, digits=meter.digits)[0] * meter.transformer_ratio
+            volumes[zone] = (
+                0
+                if before is None
+                else rules.consumption(before, value, digits=meter.digits)[0] * meter.transformer_ratio
+            )
             baseline[zone] = value
         result.append((period, volumes))
     return result

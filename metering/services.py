@@ -97,14 +97,14 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Re
     if missing:  # nothing counted in the last year for these zones: look further back
         exclude = [r.pk for r in replaceable]
         for zone in missing:
-            row = (
+            older = (
                 Reading.objects.filter(meter=meter, zone=zone, state__in=Reading.COUNTED)
                 .exclude(pk__in=exclude)
                 .order_by("-taken_on", "-id")
                 .first()
             )
-            if row is not None:
-                previous[zone] = rules.Previous(row.value, row.taken_on)
+            if older is not None:
+                previous[zone] = rules.Previous(older.value, older.taken_on)
 
     limits = rules.Limits(
         usual_monthly_kwh=rules.usual_monthly_kwh(history),
@@ -117,7 +117,10 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Re
 
 def _check_meter(meter: Meter, today: dt.date) -> None:
     if meter.status != Meter.Status.ACTIVE:
-        raise DomainError("meter_removed", _("Счётчик № %(serial)s снят; показания по нему не принимаются.") % {"serial": meter.serial})
+        raise DomainError(
+            "meter_removed",
+            _("Счётчик № %(serial)s снят; показания по нему не принимаются.") % {"serial": meter.serial},
+        )
     if meter.account.status != Account.Status.ACTIVE:
         raise DomainError("account_closed", _("Лицевой счёт %(number)s закрыт.") % {"number": meter.account.number})
     if meter.verification_expired(today):
@@ -170,8 +173,16 @@ def _values_for(meter: Meter, values: RawValues | None, unchanged: bool, context
 
 
 def _prepare(
-    meter: Meter, values: RawValues | None, *, unchanged: bool, actor: Any, taken_on: dt.date, today: dt.date,
-    context: MeterContext | None = None, window: rules.Window | None = None, priced: bool = True,
+    meter: Meter,
+    values: RawValues | None,
+    *,
+    unchanged: bool,
+    actor: Any,
+    taken_on: dt.date,
+    today: dt.date,
+    context: MeterContext | None = None,
+    window: rules.Window | None = None,
+    priced: bool = True,
 ) -> Preview:
     _check_meter(meter, today)
     if taken_on > today:
@@ -192,7 +203,11 @@ def _prepare(
 
 
 def preview_readings(
-    *, meter: Meter, values: RawValues | None = None, unchanged: bool = False, actor: Any = None,
+    *,
+    meter: Meter,
+    values: RawValues | None = None,
+    unchanged: bool = False,
+    actor: Any = None,
     taken_on: dt.date | None = None,
 ) -> Preview:
     """Consumption and cost the values would produce; stores nothing. Raises DomainError like submit."""
@@ -207,7 +222,7 @@ class Submission:
     preview: Preview
 
     @property
-    def period(self):  # noqa: ANN201 - Period
+    def period(self):
         return self.preview.evaluation.period
 
     @property
@@ -238,7 +253,10 @@ def submit_readings(
         preview = _prepare(locked, values, unchanged=unchanged, actor=actor, taken_on=taken_on, today=today)
         if preview.needs_confirmation and not confirm_implausible:
             raise DomainError(
-                "reading_implausible", preview.evaluation.implausible, needs_confirmation=True, volume=preview.evaluation.volume
+                "reading_implausible",
+                preview.evaluation.implausible,
+                needs_confirmation=True,
+                volume=preview.evaluation.volume,
             )
         submission_id = uuid.uuid4()
         if preview.replaces:
@@ -248,10 +266,17 @@ def submit_readings(
         readings = Reading.objects.bulk_create(
             [
                 Reading(
-                    meter=locked, zone=line.zone, value=line.value, taken_on=taken_on, period=preview.evaluation.period,
-                    source=channel, state=Reading.State.ACCEPTED, submission=submission_id,
+                    meter=locked,
+                    zone=line.zone,
+                    value=line.value,
+                    taken_on=taken_on,
+                    period=preview.evaluation.period,
+                    source=channel,
+                    state=Reading.State.ACCEPTED,
+                    submission=submission_id,
                     entered_by=actor if getattr(actor, "is_authenticated", False) else None,
-                    rollover=line.rollover, unchanged=unchanged,
+                    rollover=line.rollover,
+                    unchanged=unchanged,
                     implausible_confirmed=bool(preview.evaluation.implausible),
                 )
                 for line in preview.evaluation.lines
@@ -259,7 +284,10 @@ def submit_readings(
         )
         audit(
             "reading.corrected" if preview.replaces else "reading.submitted",
-            actor=actor, channel=channel, account=locked.account, obj=locked,
+            actor=actor,
+            channel=channel,
+            account=locked.account,
+            obj=locked,
             changes={
                 "submission": str(submission_id),
                 "period": str(preview.evaluation.period),
@@ -285,39 +313,67 @@ def correct_readings(*, submission_id: uuid.UUID, values: RawValues, actor: Any,
             raise DomainError("submission_not_found", _("Передача показаний не найдена или уже заменена."))
         meter = Meter.objects.select_for_update().select_related("account").get(pk=old[0].meter_id)
         latest = (
-            Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id").values("submission").first()
+            Reading.objects.filter(meter=meter, state__in=Reading.COUNTED)
+            .order_by("-taken_on", "-id")
+            .values("submission")
+            .first()
         )
         if latest and latest["submission"] != submission_id:
-            raise DomainError("not_latest", _("Исправить можно только последние показания счётчика; сначала исправьте более поздние."))
+            raise DomainError(
+                "not_latest", _("Исправить можно только последние показания счётчика; сначала исправьте более поздние.")
+            )
         taken_on = old[0].taken_on
         rows = list(
-            Reading.objects.filter(meter=meter, state__in=Reading.COUNTED, taken_on__gte=taken_on - dt.timedelta(days=HISTORY_DAYS))
+            Reading.objects.filter(
+                meter=meter, state__in=Reading.COUNTED, taken_on__gte=taken_on - dt.timedelta(days=HISTORY_DAYS)
+            )
             .exclude(submission=submission_id)
             .order_by("taken_on", "id")
         )
         context = meter_context(meter, actor=None, today=taken_on, rows=rows)
         parsed = rules.parse_values(values, zones=meter.zones, digits=meter.digits)
         evaluation = rules.evaluate(
-            parsed, previous=context.previous, digits=meter.digits, ratio=meter.transformer_ratio, taken_on=taken_on,
-            window=window_on(taken_on), limits=context.limits,
+            parsed,
+            previous=context.previous,
+            digits=meter.digits,
+            ratio=meter.transformer_ratio,
+            taken_on=taken_on,
+            window=window_on(taken_on),
+            limits=context.limits,
         )
-        Reading.objects.filter(pk__in=[r.pk for r in old]).update(state=Reading.State.REPLACED, rejection_reason=reason[:255])
+        Reading.objects.filter(pk__in=[r.pk for r in old]).update(
+            state=Reading.State.REPLACED, rejection_reason=reason[:255]
+        )
         new_id = uuid.uuid4()
         readings = Reading.objects.bulk_create(
             [
                 Reading(
-                    meter=meter, zone=line.zone, value=line.value, taken_on=taken_on, period=old[0].period,
-                    source=Reading.Source.STAFF, state=Reading.State.ACCEPTED, submission=new_id, entered_by=actor,
-                    rollover=line.rollover, implausible_confirmed=bool(evaluation.implausible),
+                    meter=meter,
+                    zone=line.zone,
+                    value=line.value,
+                    taken_on=taken_on,
+                    period=old[0].period,
+                    source=Reading.Source.STAFF,
+                    state=Reading.State.ACCEPTED,
+                    submission=new_id,
+                    entered_by=actor,
+                    rollover=line.rollover,
+                    implausible_confirmed=bool(evaluation.implausible),
                 )
                 for line in evaluation.lines
             ]
         )
         audit(
-            "reading.corrected_by_staff", actor=actor, channel=Reading.Source.STAFF, account=meter.account, obj=meter,
+            "reading.corrected_by_staff",
+            actor=actor,
+            channel=Reading.Source.STAFF,
+            account=meter.account,
+            obj=meter,
             changes={
-                "submission": str(new_id), "replaced_submission": str(submission_id),
-                "before": {r.zone: r.value for r in old}, "after": {line.zone: line.value for line in evaluation.lines},
+                "submission": str(new_id),
+                "replaced_submission": str(submission_id),
+                "before": {r.zone: r.value for r in old},
+                "after": {line.zone: line.value for line in evaluation.lines},
             },
             reason=reason,
         )
@@ -390,20 +446,31 @@ def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: I
         windows: dict[dt.date, rules.Window] = {}
         new: list[Reading] = []
         for row in batch:
-            meter = meters.get((row.account, row.serial))
-            if meter is None:
+            found = meters.get((row.account, row.serial))
+            if found is None:
                 report.rejected.append(
-                    (row.line, "meter_not_found", _("Счётчик № %(serial)s не найден на лицевом счёте %(account)s.")
-                     % {"serial": row.serial, "account": row.account})
+                    (
+                        row.line,
+                        "meter_not_found",
+                        _("Счётчик № %(serial)s не найден на лицевом счёте %(account)s.")
+                        % {"serial": row.serial, "account": row.account},
+                    )
                 )
                 continue
             try:
                 if row.taken_on not in windows:
                     windows[row.taken_on] = window_on(row.taken_on)
-                context = meter_context(meter, actor=None, today=today, rows=history[meter.pk])
+                context = meter_context(found, actor=None, today=today, rows=history[found.pk])
                 preview = _prepare(
-                    meter, row.values, unchanged=False, actor=None, taken_on=row.taken_on, today=today,
-                    context=context, window=windows[row.taken_on], priced=False,
+                    found,
+                    row.values,
+                    unchanged=False,
+                    actor=None,
+                    taken_on=row.taken_on,
+                    today=today,
+                    context=context,
+                    window=windows[row.taken_on],
+                    priced=False,
                 )
                 if preview.needs_confirmation and not row.confirm_implausible:
                     raise DomainError("reading_implausible", preview.evaluation.implausible)
@@ -413,16 +480,25 @@ def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: I
             submission_id = uuid.uuid4()
             for line in preview.evaluation.lines:
                 reading = Reading(
-                    meter=meter, zone=line.zone, value=line.value, taken_on=row.taken_on, period=preview.evaluation.period,
-                    source=channel, state=Reading.State.ACCEPTED, submission=submission_id,
-                    entered_by=actor if getattr(actor, "is_authenticated", False) else None, rollover=line.rollover,
+                    meter=found,
+                    zone=line.zone,
+                    value=line.value,
+                    taken_on=row.taken_on,
+                    period=preview.evaluation.period,
+                    source=channel,
+                    state=Reading.State.ACCEPTED,
+                    submission=submission_id,
+                    entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    rollover=line.rollover,
                     implausible_confirmed=bool(preview.evaluation.implausible),
                 )
                 new.append(reading)
-                history[meter.pk].append(reading)  # a later row for the same meter is judged against this one
+                history[found.pk].append(reading)  # a later row for the same meter is judged against this one
             report.accepted += 1
         Reading.objects.bulk_create(new, batch_size=1000)
         audit(
-            "reading.imported", actor=actor, channel=channel,
+            "reading.imported",
+            actor=actor,
+            channel=channel,
             changes={"rows": len(batch), "accepted": report.accepted, "rejected_total": len(report.rejected)},
         )

@@ -28,11 +28,15 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
         parts.append(
             format_html(
                 '<text x="{:.1f}" y="{}" text-anchor="middle" class="axis">{}</text>',
-                x + bar_w / 2, HEIGHT - PAD_BOTTOM + 16, month,
+                x + bar_w / 2,
+                HEIGHT - PAD_BOTTOM + 16,
+                month,
             )
         )
         if not volumes:
-            parts.append(format_html('<text x="{:.1f}" y="{}" text-anchor="middle" class="axis">—</text>', x + bar_w / 2, y - 4))
+            parts.append(
+                format_html('<text x="{:.1f}" y="{}" text-anchor="middle" class="axis">—</text>', x + bar_w / 2, y - 4)
+            )
             continue
         total = sum(volumes.values())
         for zone in zones:
@@ -41,17 +45,42 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
             parts.append(
                 format_html(
                     '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{} {}: {} кВт·ч</title></rect>',
-                    x, y, bar_w, h, ZONE_COLOURS[zone], period.label, zone_label(zone), volumes.get(zone, 0),
+                    x,
+                    y,
+                    bar_w,
+                    h,
+                    ZONE_COLOURS[zone],
+                    period.label,
+                    zone_label(zone),
+                    volumes.get(zone, 0),
                 )
             )
-        parts.append(format_html('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="value">{}</text>', x + bar_w / 2, y - 4, total))
-    legend = format_html_join(
-        "",
-        '<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect><text x="{}" y="{}" class="axis">{}</text>',
-        ((PAD_LEFT + i * 110, 0, ZONE_COLOURS[z], PAD_LEFT + i * 110 + 14, 9, zone_label(z)) for i, z in enumerate(zones)),
-    ) if len(zones) > 1 else ""
+        parts.append(
+            format_html(
+                '<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="value">{}</text>', x + bar_w / 2, y - 4, total
+            )
+        )
+    legend = (
+        format_html_join(
+            "",
+            '<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect><text x="{}" y="{}" class="axis">{}</text>',
+            (
+                (PAD_LEFT + i * 110, 0, ZONE_COLOURS[z], PAD_LEFT + i * 110 + 14, 9, zone_label(z))
+                for i, z in enumerate(zones)
+            ),
+        )
+        if len(zones) > 1
+        else ""
+    )
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}">{}<line x1="{}" y1="{}" x2="{}" y2="{}" class="baseline"/>{}</svg>',
-        WIDTH, HEIGHT, _("Потребление по месяцам, кВт·ч"), legend,
-        PAD_LEFT, HEIGHT - PAD_BOTTOM, WIDTH, HEIGHT - PAD_BOTTOM, SafeString("".join(parts)),
+        WIDTH,
+        HEIGHT,
+        _("Потребление по месяцам, кВт·ч"),
+        legend,
+        PAD_LEFT,
+        HEIGHT - PAD_BOTTOM,
+        WIDTH,
+        HEIGHT - PAD_BOTTOM,
+        SafeString("".join(parts)),
     )

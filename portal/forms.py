@@ -23,7 +23,9 @@ class PhoneLoginForm(AuthenticationForm):
 
     username = forms.CharField(
         label=gettext_lazy("Мобильный телефон"),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "+7 999 123-45-67", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "+7 999 123-45-67", "autofocus": True}
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -68,7 +70,12 @@ class ReadingsForm(forms.Form):
                 required=False,
                 max_length=20,
                 widget=forms.TextInput(
-                    attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9 ]*", "class": "reading-input"}
+                    attrs={
+                        "inputmode": "numeric",
+                        "autocomplete": "off",
+                        "pattern": "[0-9 ]*",
+                        "class": "reading-input",
+                    }
                 ),
                 help_text=_("Только цифры до запятой, %(digits)s разрядов") % {"digits": meter.digits},
             )
@@ -83,5 +90,3 @@ class ReadingsForm(forms.Form):
 
     def add_domain_error(self, error: DomainError) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)
-
-

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from billing.pricing import prices_on
 from billing.models import TariffCategory
+from billing.pricing import prices_on
 from core.errors import DomainError
 from core.periods import Period
 from customers.selectors import account_for_user, accounts_for_user
@@ -80,11 +80,16 @@ def submit(request: HttpRequest, number: str, meter_id: int) -> HttpResponse:
         try:
             if action in ("submit", "unchanged"):
                 result = submit_readings(
-                    meter=meter, values=values, unchanged=unchanged, channel=Reading.Source.PORTAL, actor=request.user,
+                    meter=meter,
+                    values=values,
+                    unchanged=unchanged,
+                    channel=Reading.Source.PORTAL,
+                    actor=request.user,
                     confirm_implausible=form.cleaned_data["confirm_implausible"],
                 )
                 text = _("Показания приняты за %(period)s. Расход: %(volume)s кВт·ч.") % {
-                    "period": result.period.label, "volume": result.preview.evaluation.volume,
+                    "period": result.period.label,
+                    "volume": result.preview.evaluation.volume,
                 }
                 if result.replaced:
                     text = _("Показания исправлены. ") + text

@@ -11,7 +11,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, accounts: int, **options):
         created = seed_demo()
-        self.stdout.write(f"demo: {len(created)} new objects" + (f" ({', '.join(created)})" if created else ", nothing to do"))
+        self.stdout.write(
+            f"demo: {len(created)} new objects" + (f" ({', '.join(created)})" if created else ", nothing to do")
+        )
         if accounts:
-            made = seed_synthetic(accounts, progress=lambda n: self.stdout.write(f"  synthetic accounts: {n}", ending="\r"))
+            made = seed_synthetic(
+                accounts, progress=lambda n: self.stdout.write(f"  synthetic accounts: {n}", ending="\r")
+            )
             self.stdout.write(f"synthetic: {made} new accounts")
