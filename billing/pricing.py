@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -26,13 +27,25 @@ def prices_on(category: TariffCategory | int, scheme: int, day: dt.date) -> dict
     """Price per zone for a metering scheme on a day: the latest price that started on or before it."""
     category_id = category if isinstance(category, int) else category.pk
     prices: dict[str, Decimal] = {}
-    rows = (
-        TariffPrice.objects.filter(category_id=category_id, scheme=scheme, valid_from__lte=day)
-        .order_by("zone", "-valid_from")
-        .values_list("zone", "price")
-    )
-    for zone, price in rows:
-        prices.setdefault(zone, price)
+    for zone, valid_from, price in price_list().get((category_id, scheme), []):
+        if valid_from <= day:
+            prices.setdefault(zone, price)
+    return prices
+
+
+PRICES_CACHE_KEY = "billing:prices"
+
+
+def price_list() -> dict[tuple[int, int], list[tuple[str, dt.date, Decimal]]]:
+    """All dated prices by (category, scheme), newest first. A small table, cached; cleared on save."""
+    prices = cache.get(PRICES_CACHE_KEY)
+    if prices is None:
+        prices = {}
+        for row in TariffPrice.objects.order_by("-valid_from").values_list(
+            "category_id", "scheme", "zone", "valid_from", "price"
+        ):
+            prices.setdefault((row[0], row[1]), []).append(row[2:])
+        cache.set(PRICES_CACHE_KEY, prices, timeout=3600)
     return prices
 
 

@@ -40,11 +40,15 @@ class MeterAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Показания"))
     def correct_link(self, obj: Meter) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:metering_meter_correct", args=[obj.pk]), _("Исправить последние"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:metering_meter_correct", args=[obj.pk]), _("Исправить последние")
+        )
 
     def get_urls(self):
         return [
-            path("<int:meter_id>/correct/", self.admin_site.admin_view(self.correct_view), name="metering_meter_correct"),
+            path(
+                "<int:meter_id>/correct/", self.admin_site.admin_view(self.correct_view), name="metering_meter_correct"
+            ),
             *super().get_urls(),
         ]
 
@@ -53,7 +57,9 @@ class MeterAdmin(admin.ModelAdmin):
             return HttpResponse(status=403)
         meter = get_object_or_404(Meter.objects.select_related("account"), pk=meter_id)
         latest = list(
-            Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[: len(meter.zones)]
+            Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[
+                : len(meter.zones)
+            ]
         )
         current = {r.zone: r.value for r in latest}
         form = CorrectionForm(request.POST or None, meter=meter, current=current)

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.utils import timezone
 
 from core.periods import Period
 from customers.models import Account
@@ -51,6 +51,15 @@ class HistoryEntry:
     volumes: dict[str, int | None] = field(default_factory=dict)
     rollover: bool = False
     reason: str = ""
+    entered_by_id: int | None = None
+
+    def correctable_by(self, user_id: int, today: dt.date) -> bool:
+        """A customer corrects their own accepted submission until midnight of the day they sent it."""
+        return (
+            self.state == Reading.State.ACCEPTED
+            and self.entered_by_id == user_id
+            and timezone.localdate(self.submitted_at) == today
+        )
 
     @property
     def volume(self) -> int | None:
@@ -80,6 +89,7 @@ def reading_history(meter: Meter, *, limit: int = 36) -> list[HistoryEntry]:
                 state_label=row.get_state_display(),
                 source_label=row.get_source_display(),
                 reason=row.rejection_reason,
+                entered_by_id=row.entered_by_id,
             )
         entry.values[row.zone] = row.value
         entry.rollover = entry.rollover or row.rollover
@@ -127,7 +137,3 @@ def monthly_consumption(meter: Meter, *, last: Period, months: int = 12) -> list
             baseline[zone] = value
         result.append((period, volumes))
     return result
-
-
-def meters_prefetch() -> Prefetch:
-    return Prefetch("meters", queryset=Meter.objects.filter(status=Meter.Status.ACTIVE).order_by("serial"))

@@ -15,6 +15,10 @@ ZONE_COLOURS = {"total": "#2f6fb3", "day": "#f0a020", "night": "#3b4a8c", "peak"
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 44, 36, 12
 
 
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
 def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *, zones: Sequence[str]) -> SafeString:
     peak = max((sum(v.values()) for _, v in monthly if v), default=0) or 1
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
@@ -27,15 +31,17 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
         month = str(MONTHS_NOMINATIVE[period.month - 1])[:3]
         parts.append(
             format_html(
-                '<text x="{:.1f}" y="{}" text-anchor="middle" class="axis">{}</text>',
-                x + bar_w / 2,
+                '<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>',
+                _n(x + bar_w / 2),
                 HEIGHT - PAD_BOTTOM + 16,
                 month,
             )
         )
         if not volumes:
             parts.append(
-                format_html('<text x="{:.1f}" y="{}" text-anchor="middle" class="axis">—</text>', x + bar_w / 2, y - 4)
+                format_html(
+                    '<text x="{}" y="{}" text-anchor="middle" class="axis">—</text>', _n(x + bar_w / 2), _n(y - 4)
+                )
             )
             continue
         total = sum(volumes.values())
@@ -44,11 +50,11 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
             y -= h
             parts.append(
                 format_html(
-                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{} {}: {} кВт·ч</title></rect>',
-                    x,
-                    y,
-                    bar_w,
-                    h,
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {} кВт·ч</title></rect>',
+                    _n(x),
+                    _n(y),
+                    _n(bar_w),
+                    _n(h),
                     ZONE_COLOURS[zone],
                     period.label,
                     zone_label(zone),
@@ -57,7 +63,7 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
             )
         parts.append(
             format_html(
-                '<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="value">{}</text>', x + bar_w / 2, y - 4, total
+                '<text x="{}" y="{}" text-anchor="middle" class="value">{}</text>', _n(x + bar_w / 2), _n(y - 4), total
             )
         )
     legend = (

@@ -69,8 +69,11 @@ def account_dashboard(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest, number: str, meter_id: int) -> HttpResponse:
-    account = account_for_user(request.user, number)
-    meter = get_object_or_404(Meter.objects.select_related("account"), pk=meter_id, account=account)
+    # One query for the access check and the meter: 404 unless the user is linked to its account.
+    meter = get_object_or_404(
+        Meter.objects.select_related("account"), pk=meter_id, account__number=number, account__links__user=request.user
+    )
+    account = meter.account
     form = ReadingsForm(request.POST or None, meter=meter)
     preview = None
     action = request.POST.get("action", "preview")
@@ -126,7 +129,10 @@ def history(request: HttpRequest, number: str) -> HttpResponse:
             {
                 "meter": meter,
                 "zones": [(z, zone_label(z)) for z in meter.zones],
-                "entries": metering_selectors.reading_history(meter),
+                "entries": [
+                    (entry, entry.correctable_by(request.user.pk, today))
+                    for entry in metering_selectors.reading_history(meter)
+                ],
                 "chart": consumption_chart(monthly, zones=meter.zones),
             }
         )

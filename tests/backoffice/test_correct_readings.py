@@ -18,7 +18,10 @@ def meter():
 
 
 def latest(meter):
-    return {r.zone: r for r in Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[:2]}
+    return {
+        r.zone: r
+        for r in Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[:2]
+    }
 
 
 def test_staff_corrects_latest_readings_with_reason(client, meter):
