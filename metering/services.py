@@ -241,6 +241,37 @@ class Submission:
         return bool(self.preview.replaces)
 
 
+def accepted_readings(
+    meter: Meter,
+    evaluation: rules.Evaluation,
+    *,
+    taken_on: dt.date,
+    source: str,
+    submission: uuid.UUID,
+    actor: Any,
+    unchanged: bool = False,
+    period: Any = None,
+) -> list[Reading]:
+    """The rows of one accepted submission, a row per zone (not saved)."""
+    return [
+        Reading(
+            meter=meter,
+            zone=line.zone,
+            value=line.value,
+            taken_on=taken_on,
+            period=period or evaluation.period,
+            source=source,
+            state=Reading.State.ACCEPTED,
+            submission=submission,
+            entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            rollover=line.rollover,
+            unchanged=unchanged,
+            implausible_confirmed=bool(evaluation.implausible),
+        )
+        for line in evaluation.lines
+    ]
+
+
 def submit_readings(
     *,
     meter: Meter,
@@ -275,23 +306,15 @@ def submit_readings(
                 state=Reading.State.REPLACED, rejection_reason=_("Исправлено абонентом в тот же день")
             )
         readings = Reading.objects.bulk_create(
-            [
-                Reading(
-                    meter=locked,
-                    zone=line.zone,
-                    value=line.value,
-                    taken_on=taken_on,
-                    period=preview.evaluation.period,
-                    source=channel,
-                    state=Reading.State.ACCEPTED,
-                    submission=submission_id,
-                    entered_by=actor if getattr(actor, "is_authenticated", False) else None,
-                    rollover=line.rollover,
-                    unchanged=unchanged,
-                    implausible_confirmed=bool(preview.evaluation.implausible),
-                )
-                for line in preview.evaluation.lines
-            ]
+            accepted_readings(
+                locked,
+                preview.evaluation,
+                taken_on=taken_on,
+                source=channel,
+                submission=submission_id,
+                actor=actor,
+                unchanged=unchanged,
+            )
         )
         audit(
             "reading.corrected" if preview.replaces else "reading.submitted",
@@ -357,22 +380,15 @@ def correct_readings(*, submission_id: uuid.UUID, values: RawValues, actor: Any,
         )
         new_id = uuid.uuid4()
         readings = Reading.objects.bulk_create(
-            [
-                Reading(
-                    meter=meter,
-                    zone=line.zone,
-                    value=line.value,
-                    taken_on=taken_on,
-                    period=old[0].period,
-                    source=Reading.Source.STAFF,
-                    state=Reading.State.ACCEPTED,
-                    submission=new_id,
-                    entered_by=actor,
-                    rollover=line.rollover,
-                    implausible_confirmed=bool(evaluation.implausible),
-                )
-                for line in evaluation.lines
-            ]
+            accepted_readings(
+                meter,
+                evaluation,
+                taken_on=taken_on,
+                source=Reading.Source.STAFF,
+                submission=new_id,
+                actor=actor,
+                period=old[0].period,
+            )
         )
         audit(
             "reading.corrected_by_staff",
@@ -493,23 +509,11 @@ def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: I
             except DomainError as error:
                 report.rejected.append((row.line, error.code, error.message))
                 continue
-            submission_id = uuid.uuid4()
-            for line in preview.evaluation.lines:
-                reading = Reading(
-                    meter=found,
-                    zone=line.zone,
-                    value=line.value,
-                    taken_on=row.taken_on,
-                    period=preview.evaluation.period,
-                    source=channel,
-                    state=Reading.State.ACCEPTED,
-                    submission=submission_id,
-                    entered_by=actor if getattr(actor, "is_authenticated", False) else None,
-                    rollover=line.rollover,
-                    implausible_confirmed=bool(preview.evaluation.implausible),
-                )
-                new.append(reading)
-                history[found.pk].append(reading)  # a later row for the same meter is judged against this one
+            made = accepted_readings(
+                found, preview.evaluation, taken_on=row.taken_on, source=channel, submission=uuid.uuid4(), actor=actor
+            )
+            new.extend(made)
+            history[found.pk].extend(made)  # a later row for the same meter is judged against these
             report.accepted += 1
         Reading.objects.bulk_create(new, batch_size=1000)
         audit(

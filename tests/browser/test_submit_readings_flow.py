@@ -21,6 +21,7 @@ ZONE_LABELS = {"peak": "Пик", "semipeak": "Полупик", "night": "Ноч�
 ADDED = {"peak": 41, "semipeak": 77, "night": 52}
 PREVIEW_SCREENSHOT = "/tmp/abonent-preview.png"
 PHONE_SCREENSHOT = "/tmp/abonent-phone.png"
+PHONE_WIDTH = 390  # CSS pixels, as the phone_page fixture's viewport
 SUBMIT_URL = re.compile(rf"/a/{ACCOUNT}/meters/\d+/readings/$")
 
 
@@ -84,7 +85,7 @@ def test_customer_previews_and_submits_three_zone_readings(page: Page, live_serv
         expect(cells.nth(2)).to_have_text(str(ADDED[zone]))  # consumption of the zone, kWh
         expect(cells.nth(4)).to_have_text(re.compile(r"^[\d\u00a0]+,\d\d\u00a0₽$"))
     totals = preview.locator("tfoot tr")
-    expect(totals.locator("td").first).to_have_text(str(volume))
+    expect(totals.locator("td").nth(2)).to_have_text(str(volume))
     expect(totals.locator("strong")).to_have_text(re.compile(r"^[\d\u00a0]+,\d\d\u00a0₽$"))
     for zone in meter.zones:  # the typed values survive the swap
         expect(zone_input(page, zone)).to_have_value(str(new[zone]))
@@ -148,3 +149,6 @@ def test_submit_form_fits_a_phone_screen(phone_page: Page, live_server, meter):
     expect(page.locator("#preview")).to_be_visible()
     page.screenshot(path=PHONE_SCREENSHOT, full_page=True)
     assert not scrolls_sideways(page), "the form with the preview scrolls sideways on a phone"
+    # The total is on screen, not hidden in a table that has to be scrolled sideways.
+    total = page.locator("#preview tfoot strong").bounding_box()
+    assert total is not None and total["x"] >= 0 and total["x"] + total["width"] <= PHONE_WIDTH, total
