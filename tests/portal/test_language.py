@@ -1,0 +1,121 @@
+"""English is the portal's second language: switched with /i18n/setlang/, Russian by default."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
+
+from core.demo import seed_tariffs
+
+pytestmark = pytest.mark.django_db
+
+LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+@pytest.fixture(autouse=True)
+def _no_language_leak():
+    """The test client leaves the last request's language active in this thread; put the previous one back."""
+    with translation.override(translation.get_language()):
+        yield
+
+
+def html_lang(response) -> str:
+    match = re.search(r'<html lang="([\w-]+)">', response.content.decode())
+    assert match, "no <html lang> on the page"
+    return match.group(1)
+
+
+def switch_to(client: Client, language: str, next_url: str) -> None:
+    response = client.post("/i18n/setlang/", {"language": language, "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == next_url
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
+
+
+def test_russian_is_the_default(client):
+    for headers in ({}, {"HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9"}):
+        page = client.get("/login/", **headers)
+        text = page.content.decode()
+        assert html_lang(page) == "ru"
+        assert "Вход в личный кабинет" in text
+        assert "Мобильный телефон" in text
+        assert "Log in" not in text
+        # The switch offers the other language.
+        assert 'name="language" value="en"' in text
+
+
+def test_login_page_in_english(client):
+    switch_to(client, "en", "/login/")
+
+    page = client.get("/login/")
+    text = page.content.decode()
+    assert html_lang(page) == "en"
+    assert "<title>Log in — " in text
+    assert "Log in to your account" in text
+    assert "Mobile phone" in text
+    assert "Tariffs" in text and "Hotline" in text
+    assert "Вход в личный кабинет" not in text and "Мобильный телефон" not in text
+    assert 'name="language" value="ru"' in text
+
+    # Form errors are translated too.
+    refused = client.post("/login/", {"username": "12345", "password": "whatever-1234"}).content.decode()
+    assert "Enter a mobile number with 10 digits after +7" in refused
+
+
+def test_tariffs_page_in_english_and_back_to_russian(client):
+    seed_tariffs()
+    switch_to(client, "en", "/tariffs/")
+
+    text = client.get("/tariffs/").content.decode()
+    assert "Electricity tariffs" in text
+    assert "Prices per 1 kWh including VAT, valid on" in text
+    assert "Price, ₽/kWh" in text
+    assert "Three-zone (peak/semi-peak/night)" in text
+    assert "Semi-peak" in text
+    assert "Тарифы на электроэнергию" not in text
+
+    switch_to(client, "ru", "/tariffs/")
+    text = client.get("/tariffs/").content.decode()
+    assert "Тарифы на электроэнергию" in text
+    assert "Трёхзонный (пик/полупик/ночь)" in text
+
+
+def _po_entries(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of a .po file (no plurals or contexts are used in this project)."""
+    entries: dict[str, str] = {}
+    current: dict[str, str] = {}
+    key = ""
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith(("msgid ", "msgstr ")):
+            key, _, rest = line.partition(" ")
+            current[key] = ast.literal_eval(rest)
+        elif line.startswith('"'):
+            current[key] += ast.literal_eval(line)
+        elif not line.strip() and current:
+            entries[current["msgid"]] = current["msgstr"]
+            current = {}
+    entries.pop("", None)  # the header
+    return entries
+
+
+def test_every_message_is_translated_and_compiled():
+    """The .po is complete and the committed .mo is compiled from it (a fresh machine may lack gettext)."""
+    entries = _po_entries(LOCALE_DIR / "django.po")
+    assert len(entries) > 100
+    untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
+    assert not untranslated
+    assert "#, fuzzy" not in (LOCALE_DIR / "django.po").read_text(encoding="utf-8")  # fuzzy ones are not compiled
+    for msgid, msgstr in entries.items():
+        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), msgid
+    with (LOCALE_DIR / "django.mo").open("rb") as compiled:
+        catalog = gettext.GNUTranslations(compiled)
+    stale = [msgid for msgid, msgstr in entries.items() if catalog.gettext(msgid) != msgstr]
+    assert not stale, "django.mo is out of date: run manage.py compilemessages -l en"
