@@ -171,10 +171,16 @@ def usual_monthly_kwh(history: Sequence[tuple[dt.date, int]], *, min_days: int =
     """
     if len(history) < 2:
         return None
-    span = (history[-1][0] - history[0][0]).days
+    return usual_monthly_from_total(
+        sum(volume for _, volume in history[1:]), history[0][0], history[-1][0], min_days=min_days
+    )
+
+
+def usual_monthly_from_total(used: int, first: dt.date, last: dt.date, *, min_days: int = 60) -> Decimal | None:
+    """Average monthly use from the total consumed between the first and the last reading."""
+    span = (last - first).days
     if span < min_days:
         return None
-    used = sum(volume for _, volume in history[1:])
     return (Decimal(used) * Decimal("30.4") / span).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
