@@ -18,4 +18,4 @@ class Command(BaseCommand):
             made = seed_synthetic(
                 accounts, progress=lambda n: self.stdout.write(f"  synthetic accounts: {n}", ending="\r")
             )
-            self.stdout.write(f"synthetic: {made} new accounts")
+            self.stdout.write(f"\nsynthetic: {made} new accounts")
