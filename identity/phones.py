@@ -1,4 +1,4 @@
-"""Russian mobile numbers: every common spelling in, one canonical form (+7XXXXXXXXXX) out."""
+"""Russian mobile numbers: every common spelling in, one canonical form (+7 and ten digits) out."""
 
 import re
 
