@@ -514,6 +514,29 @@ def _batch_contexts(meters: list[Meter], *, since: dt.date, today: dt.date) -> d
     return contexts
 
 
+_COPY_COLUMNS = (
+    "meter_id, zone, value, taken_on, submitted_at, period, source, state, rejection_reason, submission, "
+    "entered_by_id, rollover, unchanged, implausible_confirmed"
+)
+
+
+def _insert_readings(rows: list[Reading]) -> None:
+    """Store many new readings: COPY on PostgreSQL (faster than INSERT for imports), else bulk_create."""
+    if connection.vendor != "postgresql":
+        Reading.objects.bulk_create(rows, batch_size=1000)
+        return
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY metering_reading ({_COPY_COLUMNS}) FROM STDIN") as copy,
+    ):
+        for r in rows:
+            copy.write_row(
+                (r.meter_id, r.zone, r.value, r.taken_on, now, r.period.first_day, r.source, r.state,
+                 r.rejection_reason, r.submission, r.entered_by_id, r.rollover, r.unchanged, r.implausible_confirmed)
+            )  # fmt: skip
+
+
 def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: ImportReport) -> None:
     today = timezone.localdate()
     with transaction.atomic():
@@ -569,7 +592,7 @@ def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: I
             for line in preview.evaluation.lines:  # a later row for the same meter is judged against this one
                 context.previous[line.zone] = rules.Previous(line.value, row.taken_on)
             report.accepted += 1
-        Reading.objects.bulk_create(new, batch_size=1000)
+        _insert_readings(new)
         audit(
             "reading.imported",
             actor=actor,
