@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "customers",
     "metering",
     "billing",
+    "notifications",
     "portal",
 ]
 
@@ -202,3 +203,17 @@ READINGS_IMPLAUSIBLE_FACTOR = Decimal(env("READINGS_IMPLAUSIBLE_FACTOR", "5"))
 READINGS_IMPLAUSIBLE_MIN_KWH = env_int("READINGS_IMPLAUSIBLE_MIN_KWH", 1000)
 # Connection capacity assumed when an account has none on record (household: 15 kW).
 DEFAULT_CONNECTION_KW = Decimal(env("DEFAULT_CONNECTION_KW", "15"))
+
+# --- Messages -------------------------------------------------------------------------------
+# Local backend by default (messages in the database and the log); production: the HTTP gateway.
+SMS_BACKEND = env("SMS_BACKEND", "notifications.sms.LocalSmsBackend")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")
+SMS_GATEWAY_SECRET = env("SMS_GATEWAY_SECRET")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
+
+# One-time codes (SMS): length, lifetime, wrong tries allowed, pause before a new code.
+OTP_LENGTH = env_int("OTP_LENGTH", 6)
+OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 300)
+OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
+OTP_RESEND_SECONDS = env_int("OTP_RESEND_SECONDS", 60)
+OTP_PER_HOUR = env_int("OTP_PER_HOUR", 5)

@@ -46,3 +46,30 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.phone
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS. Only its keyed hash is stored; it is single use, short-lived and
+    allows a few wrong tries."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("регистрация")
+        LOGIN = "login", _("вход по коду")
+        RECOVER = "recover", _("восстановление пароля")
+        CHANGE_PHONE = "change_phone", _("смена телефона")
+
+    purpose = models.CharField(_("назначение"), max_length=20, choices=Purpose.choices)
+    phone = models.CharField(_("телефон"), max_length=12)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("одноразовый код")
+        verbose_name_plural = _("одноразовые коды")
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.phone}"

@@ -1,0 +1,15 @@
+"""Sending messages: the one entry point every feature calls."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .sms import new_message_id
+from .tasks import deliver_sms
+
+
+def send_sms(phone: str, text: str) -> str:
+    """Queue an SMS once the current transaction commits; returns the message id."""
+    message_id = new_message_id()
+    transaction.on_commit(lambda: deliver_sms.delay(phone, text, message_id))
+    return message_id
