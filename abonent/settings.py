@@ -117,7 +117,10 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("phone", "first_name", "last_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -217,3 +220,9 @@ OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 300)
 OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_RESEND_SECONDS = env_int("OTP_RESEND_SECONDS", 60)
 OTP_PER_HOUR = env_int("OTP_PER_HOUR", 5)
+
+# Versions of the documents a customer accepts at registration (stored with each consent).
+LEGAL_DOCUMENT_VERSIONS = {
+    "terms": env("TERMS_VERSION", "2026-11"),
+    "personal_data": env("PERSONAL_DATA_CONSENT_VERSION", "2026-11"),
+}

@@ -73,3 +73,24 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.phone}"
+
+
+class Consent(models.Model):
+    """Acceptance of one legal document in one version; withdrawing keeps the record."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("пользовательское соглашение")
+        PERSONAL_DATA = "personal_data", _("согласие на обработку персональных данных")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    document = models.CharField(_("документ"), max_length=20, choices=Document.choices)
+    version = models.CharField(_("версия"), max_length=20)
+    accepted_at = models.DateTimeField(_("принято"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("отозвано"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("согласие")
+        verbose_name_plural = _("согласия")
+
+    def __str__(self) -> str:
+        return f"{self.get_document_display()} {self.version}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from . import views
+from . import identity_views, views
 
 app_name = "portal"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tariffs/", views.tariffs, name="tariffs"),
+    path("register/", identity_views.register, name="register"),
+    path("register/confirm/", identity_views.register_confirm, name="register_confirm"),
+    path("password/forgot/", identity_views.forgot_password, name="forgot_password"),
+    path("password/reset/", identity_views.reset_password, name="reset_password"),
     re_path(r"^a/(?P<number>\d{10})/$", views.account_dashboard, name="account"),
     re_path(r"^a/(?P<number>\d{10})/meters/(?P<meter_id>\d+)/readings/$", views.submit, name="submit"),
     re_path(r"^a/(?P<number>\d{10})/history/$", views.history, name="history"),

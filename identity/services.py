@@ -1,0 +1,87 @@
+"""Registration and password recovery by phone. Every answer is the same whether the phone is
+known or not, so nobody learns from it who is a customer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core import ratelimit
+from core.audit import audit
+from core.errors import DomainError
+from notifications.services import send_sms
+
+from .codes import issue_code, verify_code
+from .models import Consent, OneTimeCode, User
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError("password_weak", " ".join(error.messages), field="password1") from None
+
+
+def start_registration(*, phone: str, password: str, accept_terms: bool, accept_personal_data: bool) -> None:
+    """Create an inactive user and send the confirmation code; a known phone gets a notice instead."""
+    if not accept_terms:
+        raise DomainError("terms_required", _("Примите пользовательское соглашение."), field="accept_terms")
+    if not accept_personal_data:
+        raise DomainError(
+            "personal_data_required",
+            _("Дайте согласие на обработку персональных данных."),
+            field="accept_personal_data",
+        )
+    _check_password(password, User(phone=phone))  # before anything depends on whether the phone is known
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(phone=phone).first()
+        if user is not None and user.is_active:
+            # Tell the owner by SMS; the page answers exactly as for a new phone, pause included.
+            if ratelimit.limit_exceeded("register-notice", phone, limit=1):
+                raise DomainError(
+                    "code_resend_too_soon",
+                    _("Новый код можно запросить через %(seconds)s с.") % {"seconds": settings.OTP_RESEND_SECONDS},
+                )
+            ratelimit.hit("register-notice", phone, window=settings.OTP_RESEND_SECONDS)
+            send_sms(phone, _("Этот номер уже зарегистрирован в личном кабинете. Войдите или восстановите пароль."))
+            return
+        candidate = user or User(phone=phone, is_active=False)
+        candidate.set_password(password)
+        candidate.save()
+        for document in (Consent.Document.TERMS, Consent.Document.PERSONAL_DATA):
+            Consent.objects.create(
+                user=candidate, document=document, version=settings.LEGAL_DOCUMENT_VERSIONS[document]
+            )
+        issue_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone)
+
+
+def confirm_registration(*, phone: str, code: str) -> User:
+    verify_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone, code=code)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(phone=phone)
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit("user.registered", actor=user, channel="portal", obj=user)
+    return user
+
+
+def start_recovery(*, phone: str) -> None:
+    """Send a recovery code if the phone belongs to an active user; answer the same either way."""
+    if User.objects.filter(phone=phone, is_active=True).exists():
+        issue_code(purpose=OneTimeCode.Purpose.RECOVER, phone=phone)
+
+
+def finish_recovery(*, phone: str, code: str, password: str) -> User:
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None:  # the same refusal a wrong code gets
+        raise DomainError("code_invalid", _("Неверный код."), field="code")
+    _check_password(password, user)
+    verify_code(purpose=OneTimeCode.Purpose.RECOVER, phone=phone, code=code)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit("user.password_recovered", actor=user, channel="portal", obj=user)
+    return user
