@@ -119,3 +119,9 @@ def test_every_message_is_translated_and_compiled():
         catalog = gettext.GNUTranslations(compiled)
     stale = [msgid for msgid, msgstr in entries.items() if catalog.gettext(msgid) != msgstr]
     assert not stale, "django.mo is out of date: run manage.py compilemessages -l en"
+
+
+def test_an_english_browser_still_gets_russian_until_the_customer_switches(client: Client) -> None:
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert html_lang(response) == "ru"
+    assert "Вход в личный кабинет" in response.content.decode()
