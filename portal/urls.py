@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from . import identity_views, views
+from . import account_views, identity_views, views
 
 app_name = "portal"
 
@@ -14,7 +14,9 @@ urlpatterns = [
     path("register/confirm/", identity_views.register_confirm, name="register_confirm"),
     path("password/forgot/", identity_views.forgot_password, name="forgot_password"),
     path("password/reset/", identity_views.reset_password, name="reset_password"),
+    path("a/link/", account_views.link, name="link"),
     re_path(r"^a/(?P<number>\d{10})/$", views.account_dashboard, name="account"),
+    re_path(r"^a/(?P<number>\d{10})/unlink/$", account_views.unlink, name="unlink"),
     re_path(r"^a/(?P<number>\d{10})/meters/(?P<meter_id>\d+)/readings/$", views.submit, name="submit"),
     re_path(r"^a/(?P<number>\d{10})/history/$", views.history, name="history"),
 ]

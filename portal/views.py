@@ -15,6 +15,7 @@ from billing.models import TariffCategory
 from billing.pricing import prices_on
 from core.errors import DomainError
 from core.periods import Period
+from customers.models import AccountLink
 from customers.selectors import account_for_user, accounts_for_user
 from metering import selectors as metering_selectors
 from metering.models import Meter, Reading
@@ -33,10 +34,14 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    accounts = list(accounts_for_user(request.user))
-    if len(accounts) == 1:
-        return redirect("portal:account", number=accounts[0].number)
-    return render(request, "portal/home.html", {"accounts": accounts})
+    links = list(
+        AccountLink.objects.filter(user=request.user)
+        .select_related("account__premise", "account__tariff_category")
+        .order_by("group", "account__number")
+    )
+    if len(links) == 1 and not request.GET.get("all"):
+        return redirect("portal:account", number=links[0].account.number)
+    return render(request, "portal/home.html", {"links": links})
 
 
 @login_required
