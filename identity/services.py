@@ -85,3 +85,29 @@ def finish_recovery(*, phone: str, code: str, password: str) -> User:
         user.save(update_fields=["password"])
         audit("user.password_recovered", actor=user, channel="portal", obj=user)
     return user
+
+
+def _owner_by_account(number: str) -> User | None:
+    """The active user whose phone is the account holder's phone on record."""
+    from customers.models import Account  # customers depends on identity, not the other way round
+
+    account = Account.objects.select_related("customer").filter(number=number, status=Account.Status.ACTIVE).first()
+    if account is None or not account.customer.phone:
+        return None
+    return User.objects.filter(phone=account.customer.phone, is_active=True, account_links__account=account).first()
+
+
+def start_code_login(*, account_number: str) -> None:
+    """Quick login: a code goes by SMS to the account holder's phone; the answer never says whether."""
+    user = _owner_by_account(account_number)
+    if user is not None:
+        issue_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone)
+
+
+def finish_code_login(*, account_number: str, code: str) -> User:
+    user = _owner_by_account(account_number)
+    if user is None:
+        raise DomainError("code_invalid", _("Неверный код."), field="code")
+    verify_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone, code=code)
+    audit("user.code_login", actor=user, channel="portal", obj=user)
+    return user

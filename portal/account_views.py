@@ -14,14 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from customers.services import link_account, unlink_account
 
+from .forms import AccountNumberField
+
 
 class LinkForm(forms.Form):
-    number = forms.RegexField(
-        regex=r"^\d{10}$",
-        label=gettext_lazy("Номер лицевого счёта"),
-        error_messages={"invalid": gettext_lazy("Номер лицевого счёта — 10 цифр.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10}),
-    )
+    number = AccountNumberField()
     proof = forms.CharField(
         label=gettext_lazy("Код с квитанции или номер счётчика"),
         max_length=40,

@@ -18,6 +18,16 @@ LOGIN_LIMIT = 5
 LOGIN_WINDOW = 15 * 60
 
 
+class AccountNumberField(forms.RegexField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", gettext_lazy("Номер лицевого счёта"))
+        kwargs.setdefault("error_messages", {"invalid": gettext_lazy("Номер лицевого счёта — 10 цифр.")})
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 10})
+        )
+        super().__init__(r"^\d{10}$", **kwargs)
+
+
 class PhoneLoginForm(AuthenticationForm):
     """Phone + password. Failed attempts are limited per phone and per IP address."""
 

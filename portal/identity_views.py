@@ -16,6 +16,8 @@ from core.errors import DomainError
 from identity import services
 from identity.phones import normalize_phone
 
+from .forms import AccountNumberField
+
 REGISTER_PER_IP_HOUR = 20
 PASSWORD_HELP = gettext_lazy(
     "Не короче 10 символов; не из списка распространённых паролей; не только цифры; не похож на номер телефона."
@@ -80,6 +82,10 @@ class PhoneForm(forms.Form):
 
 class ResetForm(CodeForm, NewPasswordMixin):
     pass
+
+
+class AccountNumberForm(forms.Form):
+    number = AccountNumberField()
 
 
 def _apply(form: forms.Form, error: DomainError) -> None:
@@ -164,3 +170,46 @@ def reset_password(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Пароль изменён. Войдите с новым паролем."))
             return redirect("portal:login")
     return render(request, "portal/code.html", {"form": form, "title": _("Новый пароль"), "phone": phone})
+
+
+@require_http_methods(["GET", "POST"])
+def code_login(request: HttpRequest) -> HttpResponse:
+    """Quick login, step 1: the account number; a code goes to the holder's phone."""
+    form = AccountNumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not _ip_limited(request, form):
+        try:
+            services.start_code_login(account_number=form.cleaned_data["number"])
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            request.session["code_login_account"] = form.cleaned_data["number"]
+            return redirect("portal:code_login_confirm")
+    return render(request, "portal/code_login.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def code_login_confirm(request: HttpRequest) -> HttpResponse:
+    number = request.session.get("code_login_account")
+    if not number:
+        return redirect("portal:code_login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.finish_code_login(account_number=number, code=form.cleaned_data["code"])
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session
+            return redirect("portal:account", number=number)
+    return render(
+        request,
+        "portal/code.html",
+        {
+            "form": form,
+            "title": _("Вход по коду из SMS"),
+            "notice": _(
+                "Если лицевой счёт %(number)s подключён к кабинету, код отправлен на телефон владельца. Код действует 5 минут."
+            )
+            % {"number": number},
+        },
+    )
