@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .phones import normalize_phone
@@ -34,6 +35,8 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     phone = models.CharField(_("мобильный телефон"), max_length=12, unique=True, help_text=_("В формате +79991234567."))
     middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
+    # Part of the session hash: raising it ends every session of the user ("выйти на всех устройствах").
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "phone"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -46,6 +49,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.phone
+
+    def get_session_auth_hash(self) -> str:
+        return salted_hmac(
+            "identity.User.session", f"{self.password}:{self.session_generation}", algorithm="sha256"
+        ).hexdigest()
 
 
 class OneTimeCode(models.Model):
@@ -94,3 +102,22 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_document_display()} {self.version}"
+
+
+class LoginEvent(models.Model):
+    """A sign-in or a failed attempt, for the customer's own login history."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_events")
+    at = models.DateTimeField(_("когда"), auto_now_add=True)
+    success = models.BooleanField(_("успешно"))
+    ip = models.GenericIPAddressField(_("IP-адрес"), null=True, blank=True)
+    user_agent = models.CharField(_("браузер"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("вход")
+        verbose_name_plural = _("история входов")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.at:%d.%m.%Y %H:%M}"

@@ -3,10 +3,14 @@ known or not, so nobody learns from it who is a customer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import ratelimit
@@ -111,3 +115,61 @@ def finish_code_login(*, account_number: str, code: str) -> User:
     verify_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone, code=code)
     audit("user.code_login", actor=user, channel="portal", obj=user)
     return user
+
+
+def end_other_sessions(*, user: User) -> None:
+    """Sign out everywhere: every session's hash changes; the caller keeps its own session alive."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        user.refresh_from_db(fields=["session_generation"])
+        audit("user.sessions_ended", actor=user, channel="portal", obj=user)
+
+
+def withdraw_consent(*, user: User, consent_id: int) -> Consent:
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update().filter(user=user, pk=consent_id, withdrawn_at__isnull=True).first()
+        )
+        if consent is None:
+            raise DomainError("consent_not_found", _("Такого действующего согласия нет."))
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+        audit(
+            "user.consent_withdrawn", actor=user, channel="portal", obj=consent, changes={"document": consent.document}
+        )
+    return consent
+
+
+def export_personal_data(*, user: User) -> dict[str, Any]:
+    """Everything stored about the user and their linked accounts, as plain JSON-able data."""
+    from customers.models import AccountLink
+    from metering.models import Reading
+
+    links = AccountLink.objects.filter(user=user).select_related("account__premise", "account__customer")
+    return {
+        "user": {
+            "phone": user.phone, "last_name": user.last_name, "first_name": user.first_name,
+            "middle_name": user.middle_name, "email": user.email, "date_joined": user.date_joined.isoformat(),
+        },
+        "consents": [
+            {"document": c.document, "version": c.version, "accepted_at": c.accepted_at.isoformat(),
+             "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
+            for c in user.consents.order_by("accepted_at")
+        ],
+        "logins": [
+            {"at": e.at.isoformat(), "success": e.success, "ip": e.ip, "user_agent": e.user_agent}
+            for e in user.login_events.all()[:100]
+        ],
+        "accounts": [
+            {
+                "number": link.account.number, "alias": link.alias, "group": link.group,
+                "address": link.account.premise.address,
+                "readings": [
+                    {"meter": r.meter.serial, "zone": r.zone, "value": r.value, "taken_on": r.taken_on.isoformat(),
+                     "period": str(r.period), "source": r.source, "state": r.state}
+                    for r in Reading.objects.filter(meter__account=link.account, entered_by=user).select_related("meter")
+                ],
+            }
+            for link in links
+        ],
+    }  # fmt: skip

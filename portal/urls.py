@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from . import account_views, identity_views, views
+from . import account_views, identity_views, profile_views, views
 
 app_name = "portal"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("tariffs/", views.tariffs, name="tariffs"),
     path("login/code/", identity_views.code_login, name="code_login"),
     path("login/code/confirm/", identity_views.code_login_confirm, name="code_login_confirm"),
+    path("profile/", profile_views.profile, name="profile"),
+    path("profile/sessions/end/", profile_views.end_sessions, name="end_sessions"),
+    path("profile/consents/<int:consent_id>/withdraw/", profile_views.withdraw_consent, name="withdraw_consent"),
+    path("profile/export.json", profile_views.export_data, name="export_data"),
     path("register/", identity_views.register, name="register"),
     path("register/confirm/", identity_views.register_confirm, name="register_confirm"),
     path("password/forgot/", identity_views.forgot_password, name="forgot_password"),
