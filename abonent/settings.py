@@ -226,3 +226,16 @@ LEGAL_DOCUMENT_VERSIONS = {
     "terms": env("TERMS_VERSION", "2026-11"),
     "personal_data": env("PERSONAL_DATA_CONSENT_VERSION", "2026-11"),
 }
+
+# E-mail: the console on the embedded default; SMTP in production (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Демо Энергосбыт <noreply@example.ru>")
+# Where links in e-mails point (the portal's public address).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_CONFIRM_MAX_AGE = env_int("EMAIL_CONFIRM_MAX_AGE", 60 * 60 * 24)

@@ -37,6 +37,7 @@ class User(AbstractUser):
     middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
     # Part of the session hash: raising it ends every session of the user ("выйти на всех устройствах").
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    email_confirmed = models.BooleanField(_("e-mail подтверждён"), default=False)
 
     USERNAME_FIELD = "phone"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -7,16 +7,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import ratelimit
 from core.audit import audit
 from core.errors import DomainError
-from notifications.services import send_sms
+from notifications.services import send_email, send_sms
 
 from .codes import issue_code, verify_code
 from .models import Consent, OneTimeCode, User
@@ -173,3 +175,39 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
             for link in links
         ],
     }  # fmt: skip
+
+
+_EMAIL_SALT = "identity.email-confirm"
+
+
+def request_email_confirmation(*, user: User) -> None:
+    """Mail a signed link that confirms the user's current e-mail address."""
+    if not user.email:
+        return
+    token = signing.dumps({"user": user.pk, "email": user.email}, salt=_EMAIL_SALT)
+    link = settings.SITE_URL.rstrip("/") + reverse("portal:confirm_email", args=[token])
+    send_email(
+        user.email,
+        _("Подтверждение e-mail"),
+        _("Чтобы подтвердить адрес для квитанций и уведомлений, откройте ссылку (действует сутки):\n%(link)s")
+        % {"link": link},
+    )
+
+
+def confirm_email(*, token: str) -> User:
+    try:
+        data = signing.loads(token, salt=_EMAIL_SALT, max_age=settings.EMAIL_CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise DomainError(
+            "email_link_expired", _("Ссылка устарела. Запросите подтверждение ещё раз в профиле.")
+        ) from None
+    except signing.BadSignature:
+        raise DomainError("email_link_invalid", _("Ссылка недействительна.")) from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data["user"], email=data["email"]).first()
+        if user is None:  # the address was changed after the link was sent
+            raise DomainError("email_link_invalid", _("Ссылка недействительна."))
+        user.email_confirmed = True
+        user.save(update_fields=["email_confirmed"])
+        audit("user.email_confirmed", actor=user, channel="email", obj=user)
+    return user

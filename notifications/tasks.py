@@ -1,6 +1,7 @@
 """Delivery in the background, so a slow gateway never holds a page (in-process on the embedded default)."""
 
 from celery import shared_task
+from django.core.mail import send_mail
 
 from .sms import SmsDeliveryError, backend
 
@@ -14,3 +15,8 @@ from .sms import SmsDeliveryError, backend
 )
 def deliver_sms(phone: str, text: str, message_id: str) -> None:
     backend().send(phone, text, message_id=message_id)
+
+
+@shared_task(name="notifications.deliver_email", autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
+def deliver_email(to: str, subject: str, body: str) -> None:
+    send_mail(subject, body, None, [to])

@@ -34,7 +34,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     contact = ContactForm(request.POST or None, instance=user, prefix="contact")
     password = PasswordChangeForm(user, request.POST or None, prefix="password")
     if request.method == "POST" and request.POST.get("form") == "contact" and contact.is_valid():
-        contact.save()
+        user = contact.save(commit=False)
+        if "email" in contact.changed_data:
+            user.email_confirmed = False
+        user.save()
+        if "email" in contact.changed_data:
+            services.request_email_confirmation(user=user)
+            messages.info(request, _("На новый адрес отправлено письмо со ссылкой для подтверждения."))
         audit("user.contacts_changed", actor=user, channel="portal", obj=user, changes={"fields": contact.changed_data})
         messages.success(request, _("Данные сохранены."))
         return redirect("portal:profile")
@@ -85,3 +91,13 @@ def export_data(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="abonent-data-{timezone.localdate():%Y-%m-%d}.json"'
     return response
+
+
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.confirm_email(token=token)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Адрес e-mail подтверждён."))
+    return redirect("portal:profile" if request.user.is_authenticated else "portal:login")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("profile/sessions/end/", profile_views.end_sessions, name="end_sessions"),
     path("profile/consents/<int:consent_id>/withdraw/", profile_views.withdraw_consent, name="withdraw_consent"),
     path("profile/export.json", profile_views.export_data, name="export_data"),
+    path("profile/email/confirm/<str:token>/", profile_views.confirm_email, name="confirm_email"),
     path("register/", identity_views.register, name="register"),
     path("register/confirm/", identity_views.register_confirm, name="register_confirm"),
     path("password/forgot/", identity_views.forgot_password, name="forgot_password"),
