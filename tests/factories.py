@@ -1,3 +1,5 @@
+"""Factories for the test data every app's tests need: people, places, accounts, tariffs, meters, readings."""
+
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -10,6 +12,9 @@ from customers.models import Account, AccountLink, Customer, Premise
 from identity.models import User
 from metering.models import Meter, Reading
 
+PASSWORD = "Secret-Pass-2026"
+
+# ₽/kWh from 2020 on, for every metering scheme (1: single rate, 2: day/night, 3: peak/semi-peak/night).
 PRICES = {
     1: {"total": "6.00"},
     2: {"day": "7.00", "night": "3.50"},
@@ -22,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
 
     phone = factory.Sequence(lambda n: f"+7999{n:07d}")
-    password = factory.django.Password("Secret-Pass-2026")
+    password = factory.django.Password(PASSWORD)
 
 
 class TariffCategoryFactory(factory.django.DjangoModelFactory):
@@ -47,15 +52,38 @@ class TariffCategoryFactory(factory.django.DjangoModelFactory):
                 )
 
 
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    last_name = "Тестов"
+    first_name = "Тест"
+
+
+class PremiseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Premise
+
+    address = factory.Sequence(lambda n: f"г. Самара, ул. Тестовая, д. {n + 1}, кв. 1")
+
+
 class AccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Account
 
     number = factory.Sequence(lambda n: f"{6000000000 + n}")
-    customer = factory.LazyFunction(lambda: Customer.objects.create(last_name="Тестов"))
-    premise = factory.LazyFunction(lambda: Premise.objects.create(address="г. Самара, ул. Тестовая, д. 1, кв. 1"))
+    customer = factory.SubFactory(CustomerFactory)
+    premise = factory.SubFactory(PremiseFactory)
     tariff_category = factory.SubFactory(TariffCategoryFactory)
     opened_on = dt.date(2020, 1, 1)
+
+
+class AccountLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountLink
+
+    user = factory.SubFactory(UserFactory)
+    account = factory.SubFactory(AccountFactory)
 
 
 class MeterFactory(factory.django.DjangoModelFactory):
@@ -86,3 +114,26 @@ def history(meter, start_values, *, months=6, monthly=200, last=dt.date(2026, 10
                 source=Reading.Source.PORTAL, state=Reading.State.BILLED, submission=submission,
             )  # fmt: skip
     return values
+
+
+def add_submission(
+    meter,
+    taken_on,
+    values,
+    *,
+    state=Reading.State.BILLED,
+    source=Reading.Source.PORTAL,
+    period=None,
+    entered_by=None,
+    rollover=False,
+    reason="",
+):
+    """One stored submission (a row per zone, one shared UUID), bypassing the rules; returns the UUID."""
+    submission = uuid.uuid4()
+    common = {
+        "meter": meter, "taken_on": taken_on, "period": period or Period.of(taken_on), "source": source,
+        "state": state, "submission": submission, "entered_by": entered_by, "rollover": rollover,
+        "rejection_reason": reason,
+    }  # fmt: skip
+    Reading.objects.bulk_create(Reading(zone=zone, value=value, **common) for zone, value in values.items())
+    return submission
