@@ -6,6 +6,7 @@ requisites. Production sets the environment variables listed in the README and u
 ``abonent.settings_production``, which adds the HTTPS hardening.
 """
 
+import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +37,15 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_dated(name: str, default: str) -> list[tuple[dt.date, Decimal]]:
+    """Dated values: ``YYYY-MM-DD=value`` pairs separated by commas, oldest first."""
+    pairs = []
+    for item in env_list(name, default):
+        day, _, value = item.partition("=")
+        pairs.append((dt.date.fromisoformat(day.strip()), Decimal(value.strip())))
+    return sorted(pairs)
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -206,6 +216,33 @@ READINGS_IMPLAUSIBLE_FACTOR = Decimal(env("READINGS_IMPLAUSIBLE_FACTOR", "5"))
 READINGS_IMPLAUSIBLE_MIN_KWH = env_int("READINGS_IMPLAUSIBLE_MIN_KWH", 1000)
 # Connection capacity assumed when an account has none on record (household: 15 kW).
 DEFAULT_CONNECTION_KW = Decimal(env("DEFAULT_CONNECTION_KW", "15"))
+
+# --- Billing --------------------------------------------------------------------------------
+# Every rate, day and coefficient of the billing rules (../shared/domain.md), with its documented default.
+# Dated values are "YYYY-MM-DD=value" pairs separated by commas; the one in force on a day is the
+# latest that started on or before it.
+# Payment is due by this day of the month after the billing period (ЖК РФ ст. 155: 10th, 15th from 1 March 2026).
+BILLING_PAYMENT_DUE_DAYS = env_dated("BILLING_PAYMENT_DUE_DAYS", "2000-01-01=10,2026-03-01=15")
+# VAT included in household prices, percent, by date (shown on bills as "в т. ч. НДС").
+BILLING_VAT_RATES = env_dated("BILLING_VAT_RATES", "2019-01-01=20,2026-01-01=22")
+# Missing readings: the average of the last AVERAGE_MONTHS months with readings (at least
+# AVERAGE_MIN_MONTHS) for at most AVERAGE_MAX_PERIODS periods in a row, then the consumption norm.
+BILLING_AVERAGE_MONTHS = env_int("BILLING_AVERAGE_MONTHS", 6)
+BILLING_AVERAGE_MIN_MONTHS = env_int("BILLING_AVERAGE_MIN_MONTHS", 3)
+BILLING_AVERAGE_MAX_PERIODS = env_int("BILLING_AVERAGE_MAX_PERIODS", 3)
+# The norm is multiplied by this where a working meter could be installed but is not (no meter,
+# or its verification has expired); plain missing readings use the norm as it is.
+BILLING_NORM_MULTIPLIER_NO_METER = Decimal(env("BILLING_NORM_MULTIPLIER_NO_METER", "1.5"))
+# Late-payment penalty (ЖК РФ ст. 155 ч. 14): 1/300 of the key rate per day from the 31st day after
+# the due date, 1/130 from the 91st; the rate used is capped at CAP percent until CAP_UNTIL (ПП РФ № 329).
+BILLING_PENALTY_FIRST_DAY = env_int("BILLING_PENALTY_FIRST_DAY", 31)
+BILLING_PENALTY_FIRST_DIVISOR = env_int("BILLING_PENALTY_FIRST_DIVISOR", 300)
+BILLING_PENALTY_SECOND_DAY = env_int("BILLING_PENALTY_SECOND_DAY", 91)
+BILLING_PENALTY_SECOND_DIVISOR = env_int("BILLING_PENALTY_SECOND_DIVISOR", 130)
+BILLING_PENALTY_RATE_CAP = Decimal(env("BILLING_PENALTY_RATE_CAP", "9.5"))
+BILLING_PENALTY_RATE_CAP_UNTIL = dt.date.fromisoformat(env("BILLING_PENALTY_RATE_CAP_UNTIL", "2027-01-01"))
+# Accounts per unit of work of a period close (one transaction, one Celery task).
+BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 2000)
 
 # --- Messages -------------------------------------------------------------------------------
 # Local backend by default (messages in the database and the log); production: the HTTP gateway.

@@ -81,6 +81,7 @@ class PeriodField(models.DateField):
     description = "Billing period (calendar month)"
     _pyi_private_set_type: Period | dt.date | str  # type: ignore[assignment]
     _pyi_private_get_type: Period  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Period | dt.date | str  # type: ignore[assignment]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Period | None:
         if value is None:
@@ -103,6 +104,8 @@ class PeriodField(models.DateField):
     def get_prep_value(self, value: Any) -> Any:
         if isinstance(value, Period):
             return value.first_day
+        if isinstance(value, dt.date):  # DateField's own preparation would turn it into a Period
+            return value
         if isinstance(value, str):
             value = self.to_python(value)
             return value.first_day if value else None

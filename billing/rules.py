@@ -1,0 +1,161 @@
+"""Pure billing rules: due dates, rates in force, splits of volumes, averages and penalties.
+
+No database here: every function takes plain values, so the rules are tested on their own and
+the engine, the preview and the forecast all share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from core.periods import Period
+
+Dated = Sequence[tuple[dt.date, Decimal]]
+
+
+def in_force(values: Dated, day: dt.date) -> Decimal | None:
+    """The value of a dated table (oldest first) in force on ``day``: the latest started on or before it."""
+    found = None
+    for valid_from, value in values:
+        if valid_from > day:
+            break
+        found = value
+    return found
+
+
+def due_date(period: Period) -> dt.date:
+    """When the bill for ``period`` is due: a day of the next month, by the rule in force then."""
+    following = period + 1
+    day = in_force(settings.BILLING_PAYMENT_DUE_DAYS, following.first_day) or Decimal(10)
+    return following.day(int(day))
+
+
+def vat_rate(period: Period) -> Decimal:
+    return in_force(settings.BILLING_VAT_RATES, period.last_day) or Decimal(0)
+
+
+def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
+    """The VAT part of a price that includes it (exact; round with ``kopecks``)."""
+    return amount * rate / (100 + rate)
+
+
+def whole(value: Decimal) -> int:
+    """Round to whole kWh, half up: the unit volumes are billed in."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def split(total: int, weights: Sequence[int]) -> list[int]:
+    """Split a whole volume in proportion to weights (days, volumes) so that the parts add up exactly.
+
+    Largest remainder: each part gets its floor, the leftover units go to the largest fractions,
+    earlier parts first on ties. A zero or negative weight sum gives everything to the last part.
+    """
+    if not weights:
+        return []
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        return [0] * (len(weights) - 1) + [total]
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    floors = [magnitude * w // weight_sum for w in weights]
+    remainders = [magnitude * w % weight_sum for w in weights]
+    leftover = magnitude - sum(floors)
+    for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:leftover]:
+        floors[index] += 1
+    return [sign * part for part in floors]
+
+
+def months_between(first: Period, last: Period) -> list[Period]:
+    """The periods after ``first`` up to and including ``last``."""
+    return [first + n for n in range(1, first.months_until(last) + 1)]
+
+
+# --- Penalties --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Debt:
+    """What a bill added to the debt (its charges, net of recalculations) and when it was due."""
+
+    due_on: dt.date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PenaltyDay:
+    day: dt.date
+    rate: Decimal  # percent a year, after the cap
+    base_first: Decimal  # overdue 31..90 days, charged at 1/300
+    base_second: Decimal  # overdue 91 days and more, charged at 1/130
+    amount: Decimal  # exact, not rounded
+
+
+def penalty_rate(day: dt.date, key_rates: Dated) -> Decimal | None:
+    """The key rate used for ``day``: the rate in force, capped until the cap's end date."""
+    rate = in_force(key_rates, day)
+    if rate is None:
+        return None
+    if day < settings.BILLING_PENALTY_RATE_CAP_UNTIL:
+        return min(rate, settings.BILLING_PENALTY_RATE_CAP)
+    return rate
+
+
+class KeyRateMissing(LookupError):
+    pass
+
+
+def penalty_days(
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    opening: Decimal,
+    movements: Sequence[tuple[dt.date, Decimal]],
+    debts: Sequence[Debt],
+    key_rates: Dated,
+) -> list[PenaltyDay]:
+    """The penalty of every day from ``first_day`` to ``last_day`` inclusive (days without one omitted).
+
+    ``opening`` is the debt without penalties at the start of ``first_day``; ``movements`` are later
+    payments (negative) and other changes, by date; a payment stops the penalty on the day after it
+    (the day of payment still counts). ``debts`` are the bills' additions with their due dates.
+
+    Payments settle the oldest debt first, so the unpaid part of what fell due on or before a date
+    is the debt less everything that fell due later (and never below zero). Penalties themselves
+    bear no penalty: they are not in ``opening`` nor in ``debts``.
+    """
+    first_threshold = settings.BILLING_PENALTY_FIRST_DAY
+    second_threshold = settings.BILLING_PENALTY_SECOND_DAY
+    first_divisor = Decimal(settings.BILLING_PENALTY_FIRST_DIVISOR)
+    second_divisor = Decimal(settings.BILLING_PENALTY_SECOND_DIVISOR)
+    ordered = sorted(movements)
+    days = []
+    day = first_day
+    balance = opening
+    moved = 0
+    while day <= last_day:
+        while moved < len(ordered) and ordered[moved][0] < day:
+            balance += ordered[moved][1]
+            moved += 1
+        if balance > 0:
+            overdue_first = _unpaid_due_by(balance, debts, day - dt.timedelta(days=first_threshold))
+            overdue_second = _unpaid_due_by(balance, debts, day - dt.timedelta(days=second_threshold))
+            if overdue_first > 0:
+                rate = penalty_rate(day, key_rates)
+                if rate is None:
+                    raise KeyRateMissing(day)
+                base_first = overdue_first - overdue_second
+                amount = (base_first / first_divisor + overdue_second / second_divisor) * rate / 100
+                days.append(PenaltyDay(day, rate, base_first, overdue_second, amount))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _unpaid_due_by(balance: Decimal, debts: Sequence[Debt], last_due: dt.date) -> Decimal:
+    """The part of the debt that fell due on or before ``last_due`` (oldest paid first)."""
+    newer = sum((debt.amount for debt in debts if debt.due_on > last_due and debt.amount > 0), Decimal(0))
+    return max(balance - newer, Decimal(0))
