@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from core.errors import DomainError
-from core.money import ZERO, kopecks
+from core.money import ZERO, kopecks, money_sum
 from core.periods import Period
 from customers.models import Account
 from metering.models import Meter, Reading
@@ -190,7 +190,7 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
     ):
         if balance["account_id"] in facts:
             account = facts[balance["account_id"]]
-            account.opening_total, account.opening_base = balance["total"], balance["base"] or ZERO
+            account.opening_total, account.opening_base = kopecks(balance["total"]), kopecks(balance["base"] or 0)
     for account_id, kind, posted_on, amount in LedgerEntry.objects.filter(
         account__id__range=(low, high), period=period
     ).values_list("account_id", "kind", "posted_on", "amount"):
@@ -205,7 +205,7 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
             .values("account_id", "period")
             .annotate(amount=Sum("amount"))
         ):
-            facts[debt["account_id"]].debts.append(rules.Debt(rules.due_date(debt["period"]), debt["amount"]))
+            facts[debt["account_id"]].debts.append(rules.Debt(rules.due_date(debt["period"]), kopecks(debt["amount"])))
     return facts
 
 
@@ -555,5 +555,5 @@ def preview_charge(*, meter: Meter, period: Period, taken_on: dt.date, values: d
             recalculations.append(
                 engine.EntryDraft(entry.kind, entry.for_period, sum((x.amount for x in mine), ZERO), mine)
             )
-    balance = LedgerEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or ZERO
+    balance = money_sum(LedgerEntry.objects.filter(account=account))
     return ChargePreview(period, lines, recalculations, balance)

@@ -5,6 +5,7 @@ multiply at full precision before it. Rounding is half-up, as on Russian bills.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 KOPECK = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -15,6 +16,19 @@ def kopecks(amount: Decimal | int) -> Decimal:
     if isinstance(amount, float):  # pragma: no cover - a programming error, never data
         raise TypeError("money must be Decimal, not float")
     return Decimal(amount).quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def money_sum(queryset: Any, field: str = "amount") -> Decimal:
+    """The exact total of a money column over a queryset (zero when empty).
+
+    PostgreSQL sums ``numeric`` exactly. SQLite, the embedded default, has no decimal type: it
+    keeps such columns and their SUM as binary floating point, off by far less than half a kopeck
+    for any real ledger, so quantising the total to kopecks gives back the exact figure. Every
+    database total of money goes through here or through :func:`kopecks`.
+    """
+    from django.db.models import Sum
+
+    return kopecks(queryset.aggregate(total=Sum(field))["total"] or 0)
 
 
 def format_rub(amount: Decimal | int | None, *, sign: bool = False) -> str:

@@ -1,4 +1,5 @@
 import datetime as dt
+import decimal
 
 import pytest
 
@@ -29,3 +30,11 @@ def close(clock, norms_and_rates):
         return close_period(period=p, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def billing_traps_floats():
+    """Every billing test runs with Decimal trapping floats: a float mixed into money raises."""
+    with decimal.localcontext() as context:
+        context.traps[decimal.FloatOperation] = True
+        yield

@@ -29,7 +29,10 @@ def tariffs(prices=None, *, social_norm=None, norms=None, key_rates=None):
     return engine.Tariffs(
         prices=table,
         social_norms={CATEGORY: social_norm} if social_norm is not None else {},
-        norms={(CATEGORY, r): [(dt.date(2020, 1, 1), D(kwh))] for r, kwh in (norms or {r: "60" for r in range(1, 6)}).items()},
+        norms={
+            (CATEGORY, r): [(dt.date(2020, 1, 1), D(kwh))]
+            for r, kwh in (norms or {r: "60" for r in range(1, 6)}).items()
+        },
         key_rates=key_rates or [(dt.date(2020, 1, 1), D("16"))],
     )
 

@@ -5,13 +5,13 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Sum
 
 from billing import engine
 from billing.models import Bill, BillingRun, LedgerEntry
 from billing.services import close_period, post_payment
 from core.errors import DomainError
 from core.models import AuditEntry
+from core.money import money_sum
 from core.periods import Period
 from metering.models import Reading
 from tests.factories import MeterFactory, add_submission, history
@@ -29,7 +29,7 @@ def two_accounts(meter):
 
 
 def balance(account):
-    return LedgerEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
+    return money_sum(LedgerEntry.objects.filter(account=account))
 
 
 def test_close_bills_every_account_from_readings_or_the_average(two_accounts, close):
@@ -135,7 +135,7 @@ def test_payments_after_the_close_go_to_the_next_bill_once(two_accounts, close):
 
 
 def test_bill_figures_reconcile_with_the_ledger(two_accounts, close):
-    meter, silent = two_accounts
+    meter, _ = two_accounts
     close("2026-11")
     post_payment(account=meter.account, amount=D("1000"), paid_on=dt.date(2026, 12, 10), reference="pay-2")
     add_submission(meter, dt.date(2026, 12, 20), {"total": 11_650}, state=Reading.State.ACCEPTED)
@@ -146,8 +146,9 @@ def test_bill_figures_reconcile_with_the_ledger(two_accounts, close):
         D("1500.00"), D("-1000.00"), D("1200.00"), D("1700.00"),
     )  # fmt: skip
     for bill in Bill.objects.all():
-        ledger = LedgerEntry.objects.filter(account=bill.account, period__lte=bill.period).aggregate(s=Sum("amount"))
-        assert bill.closing_balance == ledger["s"]
+        assert bill.closing_balance == money_sum(
+            LedgerEntry.objects.filter(account=bill.account, period__lte=bill.period)
+        )
 
 
 def test_the_command_closes_the_period_and_reports(two_accounts, clock, norms_and_rates, capsys):

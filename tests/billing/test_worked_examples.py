@@ -36,7 +36,10 @@ def test_day_night_charge_prices_each_zone():
     # day 5 100 - 5 000 = 100 x 7.00 = 700.00; night 2 050 - 2 000 = 50 x 3.50 = 175.00; total 875.00
     subs = [sub("2026-09", {"day": 5000, "night": 2000}), sub("2026-10", {"day": 5100, "night": 2050}, billed=False)]
     charge = charge_of(engine.bill_account(account([meter(scheme=2)], {1: subs}), OCT, tariffs()))
-    assert {(x.zone, x.volume, x.amount) for x in charge.lines} == {("day", 100, D("700.00")), ("night", 50, D("175.00"))}
+    assert {(x.zone, x.volume, x.amount) for x in charge.lines} == {
+        ("day", 100, D("700.00")),
+        ("night", 50, D("175.00")),
+    }
     assert charge.amount == D("875.00")
 
 
@@ -47,7 +50,11 @@ def test_three_zone_charge():
         sub("2026-10", {"peak": 1030, "semipeak": 2060, "night": 3040}, billed=False),
     ]
     charge = charge_of(engine.bill_account(account([meter(scheme=3)], {1: subs}), OCT, tariffs()))
-    assert {x.zone: x.amount for x in charge.lines} == {"peak": D("240.00"), "semipeak": D("360.00"), "night": D("140.00")}
+    assert {x.zone: x.amount for x in charge.lines} == {
+        "peak": D("240.00"),
+        "semipeak": D("360.00"),
+        "night": D("140.00"),
+    }
     assert charge.amount == D("740.00")
 
 
@@ -139,7 +146,9 @@ def test_actual_reading_after_estimates_recalculates_them():
     # October: 233 x 6 = 1 398.00 - 1 200.00 = +198.00; November: 225 x 6 = 1 350.00 - 1 200.00 = +150.00;
     # December's charge: 232 x 6 = 1 392.00. Over the three months: 2 400 + 348 + 1 392 = 4 140.00 = 690 x 6.
     posted = {
-        month: [engine.PostedLine(1, "total", "average", "", month.first_day, month.last_day, 200, D("6"), D("1200.00"))]
+        month: [
+            engine.PostedLine(1, "total", "average", "", month.first_day, month.last_day, 200, D("6"), D("1200.00"))
+        ]
         for month in (OCT, NOV)
     }
     facts = account(
