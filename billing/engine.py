@@ -39,11 +39,12 @@ from core.errors import DomainError
 from core.money import ZERO, kopecks
 from core.periods import Period
 from metering.rules import consumption
-from metering.zones import ZONES_BY_SCHEME
+from metering.zones import ZONES_BY_SCHEME, Zone
 
 from . import rules
+from .models import ChargeLine
 
-ACTUAL, AVERAGE, NORM = "actual", "average", "norm"
+ACTUAL, AVERAGE, NORM = ChargeLine.Basis.ACTUAL.value, ChargeLine.Basis.AVERAGE.value, ChargeLine.Basis.NORM.value
 SINGLE_ZONE = ZONES_BY_SCHEME[1][0]
 
 # --- Facts --------------------------------------------------------------------------------------
@@ -191,6 +192,19 @@ class LineDraft:
     @property
     def key(self) -> tuple:
         return (self.meter_id, self.zone, self.basis, self.tier, self.date_from)
+
+    @property
+    def whole_month(self) -> bool:
+        return self.date_from.day == 1 and self.date_to == Period.of(self.date_from).last_day
+
+    def get_zone_display(self) -> str:  # the names ChargeLine offers, so templates show either
+        return str(Zone(self.zone).label)
+
+    def get_basis_display(self) -> str:
+        return str(ChargeLine.Basis(self.basis).label)
+
+    def get_tier_display(self) -> str:
+        return str(ChargeLine.Tier(self.tier).label) if self.tier else ""
 
 
 @dataclass

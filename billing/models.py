@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.periods import PeriodField
+from core.periods import Period, PeriodField
 from metering.zones import Zone
 
 
@@ -221,6 +221,11 @@ class ChargeLine(models.Model):
         return (
             f"{self.get_zone_display()} {self.date_from:%d.%m.%Y}–{self.date_to:%d.%m.%Y}: {self.volume} × {self.price}"
         )
+
+    @property
+    def whole_month(self) -> bool:
+        """False for a part of a month priced apart (a price change inside the period)."""
+        return self.date_from.day == 1 and self.date_to == Period.of(self.date_from).last_day
 
 
 class Bill(models.Model):

@@ -26,4 +26,6 @@ urlpatterns = [
     re_path(r"^a/(?P<number>\d{10})/unlink/$", account_views.unlink, name="unlink"),
     re_path(r"^a/(?P<number>\d{10})/meters/(?P<meter_id>\d+)/readings/$", views.submit, name="submit"),
     re_path(r"^a/(?P<number>\d{10})/history/$", views.history, name="history"),
+    re_path(r"^a/(?P<number>\d{10})/bills/$", views.bills, name="bills"),
+    re_path(r"^a/(?P<number>\d{10})/bills/(?P<period>\d{4}-\d{2})/$", views.bill, name="bill"),
 ]

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from billing import selectors as billing_selectors
 from billing.models import TariffCategory
 from billing.pricing import prices_on
+from billing.services import preview_charge
 from core.errors import DomainError
 from core.periods import Period
 from customers.models import AccountLink
@@ -67,6 +69,9 @@ def account_dashboard(request: HttpRequest, number: str) -> HttpResponse:
             "accounts": accounts_for_user(request.user),
             "meters": rows,
             "window": metering_selectors.window_status(today),
+            "balance": billing_selectors.balance(account),
+            "last_bill": billing_selectors.last_bill(account),
+            "forecast": billing_selectors.penalty_forecast(account, today=today),
         },
     )
 
@@ -109,11 +114,23 @@ def submit(request: HttpRequest, number: str, meter_id: int) -> HttpResponse:
             if error.params.get("needs_confirmation"):
                 preview = preview_readings(meter=meter, values=values, actor=request.user)
     last = metering_selectors.last_readings([meter])[meter.pk]
+    charge = None
+    if preview is not None:
+        try:
+            charge = preview_charge(
+                meter=meter,
+                period=preview.evaluation.period,
+                taken_on=timezone.localdate(),
+                values={line.zone: line.value for line in preview.evaluation.lines},
+            )
+        except DomainError:
+            charge = None  # a missing tariff is staff's to fix; the readings themselves are fine
     context = {
         "account": account,
         "meter": meter,
         "form": form,
         "preview": preview,
+        "charge": charge,
         "zones": [(form[z], last.get(z)) for z in meter.zones],
         "window": metering_selectors.window_status(timezone.localdate()),
     }
@@ -160,3 +177,26 @@ def tariffs(request: HttpRequest) -> HttpResponse:
                 )
         categories.append({"category": category, "schemes": schemes})
     return render(request, "portal/tariffs.html", {"categories": categories, "today": today})
+
+
+@login_required
+def bills(request: HttpRequest, number: str) -> HttpResponse:
+    account = account_for_user(request.user, number)
+    return render(
+        request,
+        "portal/bills.html",
+        {"account": account, "bills": billing_selectors.bills(account), "balance": billing_selectors.balance(account)},
+    )
+
+
+@login_required
+def bill(request: HttpRequest, number: str, period: str) -> HttpResponse:
+    account = account_for_user(request.user, number)
+    try:
+        parsed = Period.parse(period)
+    except ValueError:
+        raise Http404 from None
+    detail = billing_selectors.bill_detail(account, parsed)
+    if detail is None:
+        raise Http404
+    return render(request, "portal/bill.html", {"account": account, "detail": detail, "bill": detail.bill})

@@ -15,3 +15,9 @@ def rub(amount: Decimal | None) -> str:
 @register.filter
 def kwh(volume: int | None) -> str:
     return format_kwh(volume)
+
+
+@register.filter
+def absolute(amount: Decimal | None) -> Decimal | None:
+    """For labels that carry the sign in words: «Переплата 120,00 ₽», not «Переплата −120,00 ₽»."""
+    return None if amount is None else abs(amount)
