@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import TariffCategory, TariffPrice
+from billing.models import BillingRun, ConsumptionNorm, KeyRate, TariffCategory, TariffPrice
 from core.periods import Period
 from customers.models import Account, AccountLink, Customer, Premise
 from identity.models import User
@@ -44,6 +44,24 @@ ZONE_FACTORS = {
 }
 ZONE_SHARES = {1: {"total": 1.0}, 2: {"day": 0.65, "night": 0.35}, 3: {"peak": 0.25, "semipeak": 0.45, "night": 0.30}}
 TARIFF_YEARS = [(dt.date(2025, 7, 1), Decimal("1")), (dt.date(2026, 7, 1), Decimal("1.119"))]
+# Consumption norms, kWh per resident a month for 1..5+ residents (demo values in the range regions set).
+NORMS = {
+    "town-gas": ["90", "56", "43", "35", "31"],
+    "town-electric": ["137", "85", "66", "53", "47"],
+    "country": ["137", "85", "66", "53", "47"],
+}
+# The central bank key rate history used for penalties (demo data: staff keep the real table in the back office).
+KEY_RATES = [
+    (dt.date(2024, 10, 28), Decimal("21")),
+    (dt.date(2025, 6, 9), Decimal("20")),
+    (dt.date(2025, 7, 28), Decimal("18")),
+    (dt.date(2025, 9, 15), Decimal("17")),
+    (dt.date(2025, 10, 27), Decimal("16.5")),
+]
+# The demo closes the last BILLED_MONTHS periods with the billing engine; customers pay their bills on
+# the 10th, except the one whose account is listed here (a debt with penalties to show).
+BILLED_MONTHS = 6
+DEBTORS = {"6300000003"}
 
 DEMO_CUSTOMERS = [
     # phone, (last, first, middle), [(account, address, category, scheme, group, alias)]
@@ -73,7 +91,13 @@ DEMO_CUSTOMERS = [
 ]
 
 
+DEMO_NUMBERS = {number for _, _, accounts in DEMO_CUSTOMERS for number, *_ in accounts}
+
+
 def seed_tariffs() -> dict[str, TariffCategory]:
+    """Categories with their prices for two tariff years, consumption norms and the key rates."""
+    for valid_from, rate in KEY_RATES:
+        KeyRate.objects.get_or_create(valid_from=valid_from, defaults={"rate": rate})
     categories = {}
     for code, name, description, base in CATEGORIES:
         category, _ = TariffCategory.objects.get_or_create(
@@ -90,11 +114,21 @@ def seed_tariffs() -> dict[str, TariffCategory]:
                         valid_from=valid_from,
                         defaults={"price": (base * rise * factor).quantize(Decimal("0.01"))},
                     )
+        for residents, kwh in enumerate(NORMS[code], start=1):
+            ConsumptionNorm.objects.get_or_create(
+                category=category,
+                residents=residents,
+                valid_from=dt.date(2020, 1, 1),
+                defaults={"kwh_per_resident": Decimal(kwh)},
+            )
     return categories
 
 
-def _history(meter: Meter, rng: random.Random, today: dt.date, monthly: int) -> list[Reading]:
-    """An installation act 13 months ago and a reading on the 20th of each of the last 12 months."""
+def _history(meter: Meter, rng: random.Random, today: dt.date, monthly: int, *, unbilled: int = 0) -> list[Reading]:
+    """An installation act 13 months ago and a reading on the 20th of each of the last 12 months.
+
+    The last ``unbilled`` months' readings are accepted but not billed yet (the demo bills them).
+    """
     zones = ZONES_BY_SCHEME[meter.scheme]
     values = {z: rng.randint(1000, 20000) for z in zones}
     rows = []
@@ -130,11 +164,40 @@ def _history(meter: Meter, rng: random.Random, today: dt.date, monthly: int) -> 
                     taken_on=period.day(20),
                     period=period,
                     source=source,
-                    state=Reading.State.BILLED,
+                    state=Reading.State.ACCEPTED if back <= unbilled else Reading.State.BILLED,
                     submission=submission,
                 )
             )
     return rows
+
+
+def seed_billing(*, today: dt.date) -> None:
+    """Close the last ``BILLED_MONTHS`` periods with the real engine, customers paying on the 10th.
+
+    Only on a database where no period was ever closed, so a second run changes nothing.
+    """
+    from billing.models import Bill
+    from billing.services import close_period, post_payment
+
+    if BillingRun.objects.exists():
+        return
+    current = Period.of(today)
+    for back in range(BILLED_MONTHS, 0, -1):
+        period = current - back
+        close_period(period=period, today=(period + 1).first_day)
+        pay_day = (period + 1).day(10)
+        if pay_day >= today:
+            continue
+        for bill in Bill.objects.filter(period=period).select_related("account"):
+            if bill.account.number not in DEMO_NUMBERS or bill.account.number in DEBTORS or bill.closing_balance <= 0:
+                continue
+            post_payment(
+                account=bill.account,
+                amount=bill.closing_balance,
+                paid_on=pay_day,
+                reference=f"demo-{bill.number}",
+                reason="Демонстрационная оплата",
+            )
 
 
 @transaction.atomic
@@ -187,8 +250,9 @@ def seed_demo(*, today: dt.date | None = None) -> list[str]:
                 installed_on=installed,
                 next_verification_on=installed.replace(year=installed.year + 16),
             )
-            Reading.objects.bulk_create(_history(meter, rng, today, rng.randint(150, 350)))
+            Reading.objects.bulk_create(_history(meter, rng, today, rng.randint(150, 350), unbilled=BILLED_MONTHS))
             created.append(number)
+    seed_billing(today=today)
     if not User.objects.filter(phone=STAFF_PHONE).exists():
         User.objects.create_superuser(STAFF_PHONE, STAFF_PASSWORD, last_name="Администратор", first_name="Демо")
         created.append(STAFF_PHONE)
