@@ -54,7 +54,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "identity.apps.BackofficeAdminConfig",  # django.contrib.admin with the staff second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "billing",
     "notifications",
     "portal",
+    "core.apps.CaptchaConfig",  # django-simple-captcha, see the class
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the staff's second factor
+    "portal.middleware.BusinessApprovalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -276,3 +281,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Демо Энергосбыт <n
 # Where links in e-mails point (the portal's public address).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_CONFIRM_MAX_AGE = env_int("EMAIL_CONFIRM_MAX_AGE", 60 * 60 * 24)
+
+# --- Sign-up protection and the staff's second factor ------------------------------------------
+# CAPTCHA on the public sign-up forms (django-simple-captcha). Its test mode (the answer "PASSED"
+# always passes) is switched on only by abonent.settings_test, never from the environment.
+CAPTCHA_TEST_MODE = False
+CAPTCHA_LENGTH = env_int("CAPTCHA_LENGTH", 5)
+CAPTCHA_TIMEOUT = env_int("CAPTCHA_TIMEOUT_MINUTES", 10)
+CAPTCHA_FONT_SIZE = 30
+# TOTP (django-otp) that staff may switch on in the back office; the issuer is what authenticator apps show.
+OTP_TOTP_ISSUER = COMPANY["short_name"]
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # secret keys never shown in the device list

@@ -10,6 +10,7 @@ from .settings import *  # noqa: F403
 from .settings import env_bool, env_int
 
 DEBUG = False
+CAPTCHA_TEST_MODE = False  # whatever imported settings say
 SECRET_KEY = os.environ["SECRET_KEY"]
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 

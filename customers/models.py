@@ -129,6 +129,8 @@ class AccountLink(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="links")
     alias = models.CharField(_("название"), max_length=60, blank=True)
     group = models.CharField(_("объект недвижимости"), max_length=60, blank=True)
+    # The user gets this account's bills by e-mail (sent once their address is confirmed).
+    ebill = models.BooleanField(_("электронная квитанция"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,3 +140,47 @@ class AccountLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.account}"
+
+
+class BusinessApplication(models.Model):
+    """A business customer's request for portal access: staff check the details and approve or reject.
+
+    Until it is approved the user can log in but sees only the application's state; approving links
+    the accounts of the business customer with the same INN (and KPP).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("на рассмотрении")
+        APPROVED = "approved", _("одобрена")
+        REJECTED = "rejected", _("отклонена")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("пользователь"),
+        on_delete=models.CASCADE,
+        related_name="business_application",
+    )
+    organization = models.CharField(_("организация"), max_length=255)
+    inn = models.CharField(_("ИНН"), max_length=12, db_index=True)
+    kpp = models.CharField(_("КПП"), max_length=9, blank=True)
+    contract_number = models.CharField(_("номер договора"), max_length=30)
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rejection_reason = models.TextField(_("причина отказа"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("рассмотрел"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("рассмотрена"), null=True, blank=True)
+    created_at = models.DateTimeField(_("подана"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("заявка юридического лица")
+        verbose_name_plural = _("заявки юридических лиц")
+        ordering = ["status", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.inn})"

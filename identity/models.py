@@ -32,12 +32,18 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractUser):
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("физическое лицо")
+        BUSINESS = "business", _("юридическое лицо")
+
     username = None  # type: ignore[assignment]
     phone = models.CharField(_("мобильный телефон"), max_length=12, unique=True, help_text=_("В формате +79991234567."))
     middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
     # Part of the session hash: raising it ends every session of the user ("выйти на всех устройствах").
     session_generation = models.PositiveIntegerField(default=0, editable=False)
     email_confirmed = models.BooleanField(_("e-mail подтверждён"), default=False)
+    # A business user reaches accounts only after staff approve their application (customers.BusinessApplication).
+    kind = models.CharField(_("тип кабинета"), max_length=10, choices=Kind.choices, default=Kind.HOUSEHOLD)
 
     USERNAME_FIELD = "phone"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -1,15 +1,21 @@
-"""Registration and password recovery by phone. Every answer is the same whether the phone is
-known or not, so nobody learns from it who is a customer."""
+"""Registration, recovery, quick login by account, phone change, sessions, consents and e-mail.
+
+Every answer about a phone or an account is the same whether it is known or not, so nobody learns
+from it who is a customer. Flows that prove more (registration by account, business customers) live
+in ``customers.services`` and reuse :func:`check_registration`, :func:`start_registration` and
+:func:`confirm_registration`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -18,10 +24,12 @@ from django.utils.translation import gettext as _
 from core import ratelimit
 from core.audit import audit
 from core.errors import DomainError
+from notifications.selectors import preferences_for
 from notifications.services import send_email, send_sms
 
 from .codes import issue_code, verify_code
 from .models import Consent, OneTimeCode, User
+from .phones import mask_phone
 
 
 def _check_password(password: str, user: User) -> None:
@@ -31,8 +39,21 @@ def _check_password(password: str, user: User) -> None:
         raise DomainError("password_weak", " ".join(error.messages), field="password1") from None
 
 
-def start_registration(*, phone: str, password: str, accept_terms: bool, accept_personal_data: bool) -> None:
-    """Create an inactive user and send the confirmation code; a known phone gets a notice instead."""
+def check_registration(
+    *,
+    phone: str,
+    password: str,
+    accept_terms: bool,
+    accept_personal_data: bool,
+    last_name: str = "",
+    first_name: str = "",
+    email: str = "",
+) -> None:
+    """What every sign-up checks before anything that depends on who the phone or account belongs to.
+
+    Flows that prove more (an account's bill code, a company's details) call it first, so a weak
+    password is never answered differently for a right and a wrong account.
+    """
     if not accept_terms:
         raise DomainError("terms_required", _("Примите пользовательское соглашение."), field="accept_terms")
     if not accept_personal_data:
@@ -41,7 +62,28 @@ def start_registration(*, phone: str, password: str, accept_terms: bool, accept_
             _("Дайте согласие на обработку персональных данных."),
             field="accept_personal_data",
         )
-    _check_password(password, User(phone=phone))  # before anything depends on whether the phone is known
+    _check_password(password, User(phone=phone, last_name=last_name, first_name=first_name, email=email))
+
+
+def start_registration(
+    *,
+    phone: str,
+    password: str,
+    accept_terms: bool,
+    accept_personal_data: bool,
+    last_name: str = "",
+    first_name: str = "",
+    email: str = "",
+) -> None:
+    """Create an inactive user and send the confirmation code; a known phone gets a notice instead.
+
+    The answer is the same either way; the caller keeps what the flow must finish (an account to
+    link, a company's application) in the session and hands it to :func:`confirm_registration`.
+    """
+    profile = {"last_name": last_name.strip(), "first_name": first_name.strip(), "email": email.strip()}
+    check_registration(
+        phone=phone, password=password, accept_terms=accept_terms, accept_personal_data=accept_personal_data, **profile
+    )
     with transaction.atomic():
         user = User.objects.select_for_update().filter(phone=phone).first()
         if user is not None and user.is_active:
@@ -55,6 +97,9 @@ def start_registration(*, phone: str, password: str, accept_terms: bool, accept_
             send_sms(phone, _("Этот номер уже зарегистрирован в личном кабинете. Войдите или восстановите пароль."))
             return
         candidate = user or User(phone=phone, is_active=False)
+        for name, value in profile.items():
+            setattr(candidate, name, value)
+        candidate.email_confirmed = False
         candidate.set_password(password)
         candidate.save()
         for document in (Consent.Document.TERMS, Consent.Document.PERSONAL_DATA):
@@ -64,13 +109,23 @@ def start_registration(*, phone: str, password: str, accept_terms: bool, accept_
         issue_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone)
 
 
-def confirm_registration(*, phone: str, code: str) -> User:
+def confirm_registration(*, phone: str, code: str, finish: Callable[[User], None] | None = None) -> User:
+    """Activate the user once the SMS code is right.
+
+    ``finish`` completes what the flow started (links the account proved by its bill code, files a
+    company's application) in the same transaction as the activation. The code is checked first and
+    on its own, so a wrong try is counted even though the rest never runs.
+    """
     verify_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone, code=code)
     with transaction.atomic():
         user = User.objects.select_for_update().get(phone=phone)
         user.is_active = True
         user.save(update_fields=["is_active"])
         audit("user.registered", actor=user, channel="portal", obj=user)
+        if finish is not None:
+            finish(user)
+        if user.email and not user.email_confirmed:
+            request_email_confirmation(user=user)
     return user
 
 
@@ -103,20 +158,127 @@ def _owner_by_account(number: str) -> User | None:
     return User.objects.filter(phone=account.customer.phone, is_active=True, account_links__account=account).first()
 
 
-def start_code_login(*, account_number: str) -> None:
+# Quick login by account number: requests for a code and wrong codes count together, per account,
+# per holder's phone and per IP address, whether the account exists or not.
+QUICK_LOGIN_LIMIT = 5
+QUICK_LOGIN_IP_LIMIT = 20
+QUICK_LOGIN_WINDOW = 15 * 60
+
+
+def login_locked_error(window: int) -> DomainError:
+    """The one message for every kind of login that waits: it says when to try again."""
+    return DomainError(
+        "login_locked",
+        _("Слишком много неудачных попыток входа. Попробуйте снова через %(minutes)s минут.")
+        % {"minutes": window // 60},
+        retry_after=window,
+    )
+
+
+def _quick_login_counters(number: str, ip: str, user: User | None) -> list[tuple[str, str, int]]:
+    counters = [("quick-login-account", number, QUICK_LOGIN_LIMIT), ("quick-login-ip", ip, QUICK_LOGIN_IP_LIMIT)]
+    if user is not None:
+        counters.append(("quick-login-phone", user.phone, QUICK_LOGIN_LIMIT))
+    return counters
+
+
+def _quick_login_guard(counters: list[tuple[str, str, int]]) -> None:
+    if any(ratelimit.limit_exceeded(scope, ident, limit=limit) for scope, ident, limit in counters):
+        raise login_locked_error(QUICK_LOGIN_WINDOW)
+
+
+def _quick_login_count(counters: list[tuple[str, str, int]]) -> None:
+    for scope, ident, _limit in counters:
+        ratelimit.hit(scope, ident, window=QUICK_LOGIN_WINDOW)
+
+
+def start_code_login(*, account_number: str, ip: str = "") -> None:
     """Quick login: a code goes by SMS to the account holder's phone; the answer never says whether."""
     user = _owner_by_account(account_number)
+    counters = _quick_login_counters(account_number, ip, user)
+    _quick_login_guard(counters)
+    _quick_login_count(counters)
     if user is not None:
         issue_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone)
 
 
-def finish_code_login(*, account_number: str, code: str) -> User:
+def finish_code_login(*, account_number: str, code: str, ip: str = "") -> User:
     user = _owner_by_account(account_number)
-    if user is None:
-        raise DomainError("code_invalid", _("Неверный код."), field="code")
-    verify_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone, code=code)
+    counters = _quick_login_counters(account_number, ip, user)
+    _quick_login_guard(counters)
+    try:
+        if user is None:  # the same refusal a wrong code gets
+            raise DomainError("code_invalid", _("Неверный код."), field="code")
+        verify_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone, code=code)
+    except DomainError:
+        _quick_login_count(counters)
+        raise
+    ratelimit.reset("quick-login-account", account_number)
+    ratelimit.reset("quick-login-phone", user.phone)
     audit("user.code_login", actor=user, channel="portal", obj=user)
     return user
+
+
+# Changing the login phone: the new number proves itself with a code, the old one is told.
+PHONE_CHANGE_LIMIT = 5
+PHONE_CHANGE_WINDOW = 3600
+
+
+def _phone_taken() -> DomainError:
+    return DomainError(
+        "phone_taken",
+        _("Этот номер уже используется другим кабинетом. Если это ваш номер, войдите с ним или позвоните нам."),
+        field="phone",
+    )
+
+
+def start_phone_change(*, user: User, new_phone: str, password: str) -> None:
+    """Send a code to the new phone after the current password is confirmed; nothing changes yet."""
+    if ratelimit.limit_exceeded("phone-change-user", str(user.pk), limit=PHONE_CHANGE_LIMIT):
+        raise DomainError(
+            "phone_change_locked",
+            _("Слишком много попыток сменить номер. Попробуйте через час."),
+            retry_after=PHONE_CHANGE_WINDOW,
+        )
+    ratelimit.hit("phone-change-user", str(user.pk), window=PHONE_CHANGE_WINDOW)
+    if not user.check_password(password):
+        raise DomainError("password_wrong", _("Неверный пароль."), field="password")
+    if new_phone == user.phone:
+        raise DomainError("phone_same", _("Это ваш текущий номер."), field="phone")
+    if User.objects.filter(phone=new_phone).exclude(pk=user.pk).exists():
+        raise _phone_taken()
+    issue_code(purpose=OneTimeCode.Purpose.CHANGE_PHONE, phone=new_phone)
+
+
+def confirm_phone_change(*, user: User, new_phone: str, code: str) -> User:
+    """Switch the login phone once the code sent to it is right; the old phone gets an SMS notice."""
+    verify_code(purpose=OneTimeCode.Purpose.CHANGE_PHONE, phone=new_phone, code=code)
+    try:
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            if User.objects.filter(phone=new_phone).exclude(pk=user.pk).exists():
+                raise _phone_taken()
+            old_phone = locked.phone
+            locked.phone = new_phone
+            locked.save(update_fields=["phone"])
+            audit(
+                "user.phone_changed",
+                actor=locked,
+                channel="portal",
+                obj=locked,
+                changes={"phone": [mask_phone(old_phone), mask_phone(new_phone)]},
+            )
+            send_sms(
+                old_phone,
+                _(
+                    "Телефон для входа в личный кабинет изменён на %(phone)s. Если это сделали не вы, позвоните %(hotline)s."
+                )
+                % {"phone": mask_phone(new_phone), "hotline": settings.COMPANY["phone"]},
+            )
+    except IntegrityError:  # taken by someone else between the check and the save
+        raise _phone_taken() from None
+    user.phone = new_phone
+    return locked
 
 
 def end_other_sessions(*, user: User) -> None:
@@ -152,7 +314,9 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
         "user": {
             "phone": user.phone, "last_name": user.last_name, "first_name": user.first_name,
             "middle_name": user.middle_name, "email": user.email, "date_joined": user.date_joined.isoformat(),
+            "kind": user.kind,
         },
+        "notification_channels": preferences_for(user),
         "consents": [
             {"document": c.document, "version": c.version, "accepted_at": c.accepted_at.isoformat(),
              "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
@@ -164,7 +328,7 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
         ],
         "accounts": [
             {
-                "number": link.account.number, "alias": link.alias, "group": link.group,
+                "number": link.account.number, "alias": link.alias, "group": link.group, "ebill": link.ebill,
                 "address": link.account.premise.address,
                 "readings": [
                     {"meter": r.meter.serial, "zone": r.zone, "value": r.value, "taken_on": r.taken_on.isoformat(),

@@ -1,9 +1,17 @@
-"""Sending messages: the one entry point every feature calls."""
+"""Sending messages: the one entry point every feature calls; and the user's channel choices."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit
+from core.errors import DomainError
+
+from .models import Channel, ChannelPreference, Kind
+from .selectors import preferences_for
 from .sms import new_message_id
 from .tasks import deliver_email, deliver_sms
 
@@ -18,3 +26,33 @@ def send_sms(phone: str, text: str) -> str:
 def send_email(to: str, subject: str, body: str) -> None:
     """Queue an e-mail once the current transaction commits (SMTP in production)."""
     transaction.on_commit(lambda: deliver_email.delay(to, subject, body))
+
+
+def set_channel_preferences(*, user: Any, choices: dict[str, str]) -> dict[str, str]:
+    """Store the user's channel per kind of message; returns what changed (kind -> new channel)."""
+    for kind, channel in choices.items():
+        if kind not in Kind.values or channel not in Channel.values:
+            raise DomainError("preference_invalid", _("Выберите канал из списка."), field=kind)
+        if channel == Channel.EMAIL and not user.email:
+            raise DomainError(
+                "preference_needs_email",
+                _("Чтобы получать уведомления по e-mail, укажите адрес e-mail в контактных данных."),
+                field=kind,
+            )
+    changed: dict[str, str] = {}
+    with transaction.atomic():
+        stored = {p.kind: p for p in ChannelPreference.objects.select_for_update().filter(user=user)}
+        current = preferences_for(user)
+        for kind, channel in choices.items():
+            # A row even for a default: the user's explicit choice outlives a later change of defaults.
+            row = stored.get(kind)
+            if row is None:
+                ChannelPreference.objects.create(user=user, kind=kind, channel=channel)
+            elif row.channel != channel:
+                row.channel = channel
+                row.save(update_fields=["channel", "updated_at"])
+            if current[kind] != channel:
+                changed[kind] = channel
+        if changed:
+            audit("user.notification_channels_changed", actor=user, channel="portal", obj=user, changes=changed)
+    return changed

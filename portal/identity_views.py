@@ -1,10 +1,14 @@
-"""Registration by phone and password recovery: forms in, identity services called, errors shown."""
+"""Sign-up (by phone, by account, business customers), password recovery and quick login:
+forms in, identity and customers services called, errors shown next to their fields."""
 
 from __future__ import annotations
 
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +17,10 @@ from django.views.decorators.http import require_http_methods
 
 from core import ratelimit
 from core.errors import DomainError
+from customers import selectors as customer_selectors
+from customers import services as customer_services
 from identity import services
+from identity.models import User
 from identity.phones import normalize_phone
 
 from .forms import AccountNumberField
@@ -36,6 +43,8 @@ class PhoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
+        if not value and not self.required:
+            return value
         try:
             return normalize_phone(value)
         except DomainError as error:
@@ -68,6 +77,126 @@ class RegisterForm(NewPasswordMixin):
     field_order = ["phone", "password1", "password2", "accept_terms", "accept_personal_data"]
 
 
+class CaptchaWidget(CaptchaTextInput):
+    template_name = "portal/widgets/captcha.html"
+
+
+def captcha_field() -> CaptchaField:
+    return CaptchaField(
+        label=gettext_lazy("Символы с картинки"),
+        help_text=gettext_lazy(
+            "Защита от подбора: введите символы с картинки, регистр не важен. Не читается — обновите страницу."
+        ),
+        error_messages={
+            "invalid": gettext_lazy("Символы с картинки введены неверно. Введите символы с новой картинки."),
+            "required": gettext_lazy("Введите символы с картинки."),
+            "incomplete": gettext_lazy("Введите символы с картинки."),
+        },
+        widget=CaptchaWidget(),
+    )
+
+
+name_validator = RegexValidator(
+    r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$",
+    gettext_lazy("Только буквы; между частями допускаются пробел, дефис и апостроф."),
+)
+
+
+def name_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=150, validators=[name_validator], widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+
+class SignUpMixin(NewPasswordMixin):
+    """What every sign-up flow asks besides its own proof: person, contacts, password, consents, CAPTCHA."""
+
+    last_name = name_field(gettext_lazy("Фамилия"))
+    first_name = name_field(gettext_lazy("Имя"))
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail"),
+        max_length=254,
+        error_messages={"invalid": gettext_lazy("Укажите адрес e-mail, например ivanov@example.ru.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=gettext_lazy("На него придёт ссылка для подтверждения; туда же — квитанции, если захотите."),
+    )
+    phone = PhoneField(help_text=gettext_lazy("На него придёт SMS с кодом подтверждения."))
+    accept_terms = forms.BooleanField(required=False, label=gettext_lazy("Принимаю пользовательское соглашение"))
+    accept_personal_data = forms.BooleanField(
+        required=False, label=gettext_lazy("Даю согласие на обработку персональных данных")
+    )
+    captcha = captcha_field()
+
+    def sign_up_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "phone": data["phone"],
+            "password": data["password1"],
+            "last_name": data["last_name"],
+            "first_name": data["first_name"],
+            "email": data["email"],
+            "accept_terms": data["accept_terms"],
+            "accept_personal_data": data["accept_personal_data"],
+        }
+
+
+SIGN_UP_FIELDS = [
+    "last_name", "first_name", "email", "phone", "password1", "password2", "accept_terms", "accept_personal_data",
+    "captcha",
+]  # fmt: skip
+
+
+class AccountRegisterForm(SignUpMixin):
+    district_code = forms.RegexField(
+        label=gettext_lazy("Код района"),
+        regex=r"^\s*\d{1,4}\s*$",
+        error_messages={"invalid": gettext_lazy("Код района — от 1 до 4 цифр, как в квитанции.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4}),
+        help_text=gettext_lazy("Напечатан в квитанции рядом с номером лицевого счёта."),
+    )
+    number = AccountNumberField()
+    bill_code = forms.CharField(
+        label=gettext_lazy("Проверочный код с квитанции"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=gettext_lazy("Напечатан внизу квитанции."),
+    )
+    field_order = ["district_code", "number", "bill_code", *SIGN_UP_FIELDS]
+
+
+class BusinessRegisterForm(SignUpMixin):
+    organization = forms.CharField(label=gettext_lazy("Организация"), max_length=255)
+    inn = forms.CharField(
+        label=gettext_lazy("ИНН"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=gettext_lazy("10 цифр у организации, 12 — у индивидуального предпринимателя."),
+    )
+    kpp = forms.CharField(
+        label=gettext_lazy("КПП"),
+        max_length=11,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=gettext_lazy("9 цифр; у индивидуального предпринимателя не заполняется."),
+    )
+    contract_number = forms.CharField(label=gettext_lazy("Номер договора энергоснабжения"), max_length=30)
+    field_order = ["organization", "inn", "kpp", "contract_number", *SIGN_UP_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        if not any(name in self.errors for name in ("organization", "inn", "kpp", "contract_number")):
+            try:
+                data["details"] = customer_services.check_business_details(
+                    organization=data.get("organization", ""),
+                    inn=data.get("inn", ""),
+                    kpp=data.get("kpp", ""),
+                    contract_number=data.get("contract_number", ""),
+                )
+            except DomainError as error:
+                _apply(self, error)
+        return data
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Код из SMS"),
@@ -92,9 +221,12 @@ def _apply(form: forms.Form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+def _ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _ip_limited(request: HttpRequest, form: forms.Form) -> bool:
-    ip = request.META.get("REMOTE_ADDR", "")
-    if ratelimit.hit("identity-ip", ip, window=3600) > REGISTER_PER_IP_HOUR:
+    if ratelimit.hit("identity-ip", _ip(request), window=3600) > REGISTER_PER_IP_HOUR:
         form.add_error(None, _("Слишком много запросов с вашего адреса. Попробуйте через час."))
         return True
     return False
@@ -115,8 +247,62 @@ def register(request: HttpRequest) -> HttpResponse:
             _apply(form, error)
         else:
             request.session["register_phone"] = form.cleaned_data["phone"]
+            request.session.pop("register_flow", None)
             return redirect("portal:register_confirm")
     return render(request, "portal/register.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def register_account(request: HttpRequest) -> HttpResponse:
+    """Sign-up by account: the bill proves the account, the SMS code the phone; the account is linked."""
+    form = AccountRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not _ip_limited(request, form):
+        data = form.cleaned_data
+        try:
+            number = customer_services.start_account_registration(
+                district_code=data["district_code"],
+                number=data["number"],
+                bill_code=data["bill_code"],
+                ip=_ip(request),
+                **form.sign_up_data(),
+            )
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            request.session["register_phone"] = data["phone"]
+            request.session["register_flow"] = {"kind": "account", "number": number}
+            return redirect("portal:register_confirm")
+    return render(request, "portal/register_account.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def register_business(request: HttpRequest) -> HttpResponse:
+    """Sign-up of a business customer: after the SMS code, an application waits for staff."""
+    form = BusinessRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not _ip_limited(request, form):
+        try:
+            details = customer_services.start_business_registration(
+                details=form.cleaned_data["details"], **form.sign_up_data()
+            )
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            request.session["register_phone"] = form.cleaned_data["phone"]
+            request.session["register_flow"] = {"kind": "business", "details": details.as_session()}
+            return redirect("portal:register_confirm")
+    return render(request, "portal/register_business.html", {"form": form})
+
+
+def _confirm_flow(phone: str, code: str, flow: dict) -> tuple[User, str, dict]:
+    """Finish whichever sign-up started this session; returns the user and where to go next."""
+    if flow.get("kind") == "account":
+        user = customer_services.confirm_account_registration(phone=phone, code=code, number=flow["number"])
+        return user, "portal:account", {"number": flow["number"]}
+    if flow.get("kind") == "business":
+        details = customer_services.BusinessDetails(**flow["details"])
+        user = customer_services.confirm_business_registration(phone=phone, code=code, details=details)
+        return user, "portal:business_pending", {}
+    return services.confirm_registration(phone=phone, code=code), "portal:home", {}
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,14 +313,17 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.confirm_registration(phone=phone, code=form.cleaned_data["code"])
+            user, target, args = _confirm_flow(
+                phone, form.cleaned_data["code"], request.session.get("register_flow") or {}
+            )
         except DomainError as error:
             _apply(form, error)
         else:
             del request.session["register_phone"]
+            request.session.pop("register_flow", None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Телефон подтверждён, добро пожаловать в личный кабинет."))
-            return redirect("portal:home")
+            return redirect(target, **args)
     return render(request, "portal/code.html", {"form": form, "title": _("Подтверждение телефона"), "phone": phone})
 
 
@@ -178,7 +367,7 @@ def code_login(request: HttpRequest) -> HttpResponse:
     form = AccountNumberForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not _ip_limited(request, form):
         try:
-            services.start_code_login(account_number=form.cleaned_data["number"])
+            services.start_code_login(account_number=form.cleaned_data["number"], ip=_ip(request))
         except DomainError as error:
             _apply(form, error)
         else:
@@ -195,7 +384,7 @@ def code_login_confirm(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.finish_code_login(account_number=number, code=form.cleaned_data["code"])
+            user = services.finish_code_login(account_number=number, code=form.cleaned_data["code"], ip=_ip(request))
         except DomainError as error:
             _apply(form, error)
         else:
@@ -213,3 +402,12 @@ def code_login_confirm(request: HttpRequest) -> HttpResponse:
             % {"number": number},
         },
     )
+
+
+@login_required
+def business_pending(request: HttpRequest) -> HttpResponse:
+    """What a business user sees until staff approve the application (or after they reject it)."""
+    if not customer_selectors.awaiting_approval(request.user):
+        return redirect("portal:home")
+    application = customer_selectors.business_application(request.user)
+    return render(request, "portal/business_pending.html", {"application": application})

@@ -73,3 +73,9 @@ def cabinet(client, customer, meter, today):
     """The customer logged in to the portal on ``TODAY``."""
     client.force_login(customer)
     return client
+
+
+@pytest.fixture
+def send_now(monkeypatch):
+    """Messages are queued after commit, which a test's own transaction never reaches: send them at once."""
+    monkeypatch.setattr("notifications.services.transaction.on_commit", lambda callback, **kw: callback())

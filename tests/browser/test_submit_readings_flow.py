@@ -84,10 +84,14 @@ def test_customer_previews_and_submits_three_zone_readings(page: Page, live_serv
         expect(cells.nth(0)).to_have_text(str(before[zone]))
         expect(cells.nth(1)).to_have_text(str(new[zone]))
         expect(cells.nth(2)).to_have_text(str(ADDED[zone]))  # consumption of the zone, kWh
-        expect(cells.nth(4)).to_have_text(re.compile(r"^[\d\u00a0]+,\d\d\u00a0₽$"))
-    totals = preview.locator("tfoot tr")
+        # The charge this zone's volume would produce, at its tariff.
+        charge = preview.locator("table.bill-lines tbody tr").filter(
+            has=page.get_by_role("rowheader", name=re.compile(ZONE_LABELS[zone], re.IGNORECASE))
+        )
+        expect(charge.locator("td").last).to_have_text(re.compile(r"^[\d\u00a0]+,\d\d\u00a0₽$"))
+    totals = preview.locator("table").first.locator("tfoot tr")
     expect(totals.locator("td").nth(2)).to_have_text(str(volume))
-    expect(totals.locator("strong")).to_have_text(re.compile(r"^[\d\u00a0]+,\d\d\u00a0₽$"))
+    expect(preview.locator("#to-pay")).to_have_text(re.compile(r"^[\d\u00a0]+,\d\d\u00a0₽$"))
     for zone in meter.zones:  # the typed values survive the swap
         expect(zone_input(page, zone)).to_have_value(str(new[zone]))
     assert Reading.objects.filter(meter=meter).count() == stored_before, "a preview must store nothing"
@@ -152,5 +156,5 @@ def test_submit_form_fits_a_phone_screen(phone_page: Page, live_server, meter):
     page.screenshot(path=PHONE_SCREENSHOT, full_page=True)
     assert not scrolls_sideways(page), "the form with the preview scrolls sideways on a phone"
     # The total is on screen, not hidden in a table that has to be scrolled sideways.
-    total = page.locator("#preview tfoot strong").bounding_box()
+    total = page.locator("#to-pay").bounding_box()
     assert total is not None and total["x"] >= 0 and total["x"] + total["width"] <= PHONE_WIDTH, total

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from core.demo import seed_demo
+from core.errors import DomainError
 from notifications.models import LocalSms
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +53,67 @@ def test_a_wrong_code_does_not_log_in(client):
 
 def test_the_code_page_needs_the_first_step(client):
     assert client.get("/login/code/confirm/")["Location"] == "/login/code/"
+
+
+LOCKED = "Слишком много неудачных попыток входа. Попробуйте снова через 15 минут."
+
+
+def wrong(phone):
+    return "000000" if code_sent_to(phone) != "000000" else "111111"
+
+
+def test_five_tries_on_one_account_lock_its_quick_login_even_for_the_right_code(client):
+    client.post("/login/code/", {"number": "6300000001"})
+    for _ in range(4):
+        client.post("/login/code/confirm/", {"code": wrong("+79990000001")})
+    html = client.post("/login/code/confirm/", {"code": code_sent_to("+79990000001")}).content.decode()
+    assert LOCKED in html
+    assert "_auth_user_id" not in client.session
+    assert LOCKED in client.post("/login/code/", {"number": "6300000001"}, REMOTE_ADDR="10.1.1.1").content.decode()
+
+
+def test_an_unknown_account_is_locked_after_as_many_requests(client):
+    for n in range(5):
+        assert client.post("/login/code/", {"number": "6399999999"}, REMOTE_ADDR=f"10.0.0.{n}").status_code == 302
+    assert LOCKED in client.post("/login/code/", {"number": "6399999999"}).content.decode()
+
+
+def test_the_holders_phone_is_counted_across_their_accounts():
+    from identity.services import finish_code_login
+
+    for number in ["6300000004", "6300000004", "6300000004", "6300000005", "6300000005"]:
+        with pytest.raises(DomainError) as error:
+            finish_code_login(account_number=number, code="000000", ip=f"10.2.0.{number[-1]}")
+        assert error.value.code == "code_invalid"
+    with pytest.raises(DomainError) as error:  # a third account of the same holder would wait too
+        finish_code_login(account_number="6300000005", code="000000", ip="10.2.9.9")
+    assert error.value.code == "login_locked"
+    # Another customer is not affected.
+    from identity.services import start_code_login
+
+    start_code_login(account_number="6300000001", ip="10.2.0.4")
+
+
+def test_one_address_is_limited_across_accounts():
+    from identity.services import finish_code_login
+
+    numbers = ["6300000001", "6300000002", "6300000003", "6300000004", "6399999999"]
+    for attempt in range(20):
+        with pytest.raises(DomainError) as error:
+            finish_code_login(account_number=numbers[attempt % 5], code="000000", ip="10.3.0.1")
+        assert error.value.code in {"code_invalid", "login_locked"}
+    with pytest.raises(DomainError) as error:
+        finish_code_login(account_number="6300000002", code="000000", ip="10.3.0.1")
+    assert error.value.code == "login_locked" and "через 15 минут" in error.value.message
+
+
+def test_a_success_starts_the_account_count_again(client):
+    client.post("/login/code/", {"number": "6300000001"})
+    for _ in range(3):
+        client.post("/login/code/confirm/", {"code": wrong("+79990000001")})
+    assert client.post("/login/code/confirm/", {"code": code_sent_to("+79990000001")}).status_code == 302
+    client.logout()
+    from identity.models import OneTimeCode
+
+    OneTimeCode.objects.all().delete()  # past the resend pause
+    assert client.post("/login/code/", {"number": "6300000001"})["Location"] == "/login/code/confirm/"

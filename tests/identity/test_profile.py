@@ -94,3 +94,5 @@ def test_export_contains_the_users_data_and_accounts(device_a):
     data = json.loads(response.content)
     assert data["user"]["phone"] == PHONE
     assert [a["number"] for a in data["accounts"]] == ["6300000001"]
+    assert data["accounts"][0]["ebill"] is False
+    assert data["notification_channels"]["bills"] == "email" and data["notification_channels"]["news"] == "none"
