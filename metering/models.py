@@ -83,12 +83,13 @@ class Reading(models.Model):
     # States whose values count as the meter's last known reading.
     COUNTED = (State.ACCEPTED, State.BILLED)
 
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings")
+    # No index of its own: "reading_meter_latest" leads with the meter and serves every lookup by meter.
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings", db_index=False)
     zone = models.CharField(_("зона"), max_length=10, choices=Zone.choices)
     value = models.PositiveBigIntegerField(_("показание"))
     taken_on = models.DateField(_("дата снятия"))
     submitted_at = models.DateTimeField(_("передано"), auto_now_add=True)
-    period = PeriodField(_("расчётный период"), db_index=True)
+    period = PeriodField(_("расчётный период"))  # no index: every query by period is also by meter or account
     source = models.CharField(_("канал"), max_length=20, choices=Source.choices)
     state = models.CharField(_("состояние"), max_length=10, choices=State.choices, default=State.ACCEPTED)
     rejection_reason = models.CharField(_("причина отклонения"), max_length=255, blank=True)
@@ -100,6 +101,7 @@ class Reading(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # the partial index "reading_entered_by" below
     )
     rollover = models.BooleanField(_("переход через ноль"), default=False)
     unchanged = models.BooleanField(_("без изменений"), default=False)
@@ -109,7 +111,16 @@ class Reading(models.Model):
         verbose_name = _("показание")
         verbose_name_plural = _("показания")
         ordering = ["-taken_on", "-id"]
-        indexes = [models.Index(fields=["meter", "state", "-taken_on", "-id"], name="reading_meter_latest")]
+        # Every index is paid for by every insert (imports write tens of thousands of rows at once):
+        # keep only what a query needs (see migration 0002).
+        indexes = [
+            models.Index(fields=["meter", "state", "-taken_on", "-id"], name="reading_meter_latest"),
+            # A user's readings (data export, SET NULL when a user is deleted); most rows (imports,
+            # automatic meter reading) have nobody and stay out of it.
+            models.Index(
+                fields=["entered_by"], name="reading_entered_by", condition=models.Q(entered_by__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.meter} {self.get_zone_display()}: {self.value}"

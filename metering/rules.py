@@ -8,6 +8,7 @@ with the same messages. Nothing here touches the database.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,17 +29,18 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_']+")
 
 def parse_value(raw: str | int | None, *, digits: int, zone: str) -> int:
     """A typed reading -> its integer value, or a DomainError that says what to type instead."""
-    label = zone_label(zone)
     if isinstance(raw, bool):
         raise DomainError(
-            "reading_not_number", _("Показание «%(zone)s» должно быть числом.") % {"zone": label}, field=zone
+            "reading_not_number", _("Показание «%(zone)s» должно быть числом.") % {"zone": zone_label(zone)}, field=zone
         )
     if isinstance(raw, int):
         text = str(raw)
     else:
         text = _SPACES.sub("", raw or "")
     if not text:
-        raise DomainError("reading_required", _("Введите показание «%(zone)s».") % {"zone": label}, field=zone)
+        raise DomainError(
+            "reading_required", _("Введите показание «%(zone)s».") % {"zone": zone_label(zone)}, field=zone
+        )
     if "," in text or "." in text:
         whole = re.split(r"[.,]", text, maxsplit=1)[0].lstrip("0") or "0"
         raise DomainError(
@@ -54,7 +56,9 @@ def parse_value(raw: str | int | None, *, digits: int, zone: str) -> int:
         raise DomainError("reading_negative", _("Показание не может быть отрицательным."), field=zone)
     if not text.isdigit() or not text.isascii():
         raise DomainError(
-            "reading_not_number", _("Показание «%(zone)s» может содержать только цифры.") % {"zone": label}, field=zone
+            "reading_not_number",
+            _("Показание «%(zone)s» может содержать только цифры.") % {"zone": zone_label(zone)},
+            field=zone,
         )
     value = int(text)
     if value > 10**digits - 1:
@@ -64,7 +68,7 @@ def parse_value(raw: str | int | None, *, digits: int, zone: str) -> int:
                 "Показание «%(zone)s» длиннее, чем у вашего счётчика: у него %(digits)s разрядов до запятой. "
                 "Проверьте, не ввели ли вы цифры после запятой."
             )
-            % {"zone": label, "digits": digits},
+            % {"zone": zone_label(zone), "digits": digits},
             field=zone,
         )
     return value
@@ -126,11 +130,7 @@ class Window:
         Inside the window it is the current month; after it closes, the next month; before it opens,
         the current month too (the previous month's window has closed, so this is its next period).
         """
-        current = Period.of(day)
-        opens, closes = current.day(self.opens_day).day, current.day(self.closes_day).day
-        if day.day > closes:
-            return current + 1, False
-        return current, opens <= day.day
+        return _period_for(self, day)
 
     def status(self, day: dt.date) -> WindowStatus:
         period, is_open = self.period_for(day)
@@ -139,6 +139,16 @@ class Window:
             return WindowStatus(True, period, period.day(self.opens_day), closes, (closes - day).days + 1)
         opens = period.day(self.opens_day)
         return WindowStatus(False, period, opens, period.day(self.closes_day), (opens - day).days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _period_for(window: Window, day: dt.date) -> tuple[Period, bool]:
+    # Pure and asked for the same few days by every row of an import: remembered.
+    current = Period.of(day)
+    opens, closes = current.day(window.opens_day).day, current.day(window.closes_day).day
+    if day.day > closes:
+        return current + 1, False
+    return current, opens <= day.day
 
 
 @dataclass(frozen=True)
@@ -225,6 +235,15 @@ class Evaluation:
         return {line.zone: line.volume for line in self.lines}
 
 
+_DAYS_PER_MONTH = Decimal("30.4")
+
+
+def _threshold(limits: Limits, days: int) -> Decimal:
+    """The volume above which a submission over ``days`` days is implausible (never below ``min_kwh``)."""
+    months = max(Decimal(days) / _DAYS_PER_MONTH, Decimal(1))
+    return max(Decimal(limits.min_kwh), (limits.usual_monthly_kwh or Decimal(0)) * limits.factor * months)
+
+
 def evaluate(
     values: Mapping[str, int],
     *,
@@ -270,15 +289,13 @@ def evaluate(
     result = Evaluation(period=period, window_open=window_open, lines=lines, days=days)
     volume = result.volume
     usual = limits.usual_monthly_kwh
-    months = max(Decimal(days) / Decimal("30.4"), Decimal(1))
-    threshold = max(Decimal(limits.min_kwh), (usual or Decimal(0)) * limits.factor * months)
     if volume > physical_max:
         result.implausible = _(
             "Расход %(volume)s кВт·ч за %(days)s дн. больше, чем может пропустить ваше подключение "
             "(%(kw)s кВт, не более %(max)s кВт·ч). Скорее всего, в показания попали цифры после запятой: "
             "передавайте только цифры до запятой."
         ) % {"volume": volume, "days": days, "kw": limits.capacity_kw.normalize(), "max": physical_max}
-    elif volume > threshold:
+    elif volume > limits.min_kwh and volume > _threshold(limits, days):
         result.implausible = _(
             "Расход %(volume)s кВт·ч за %(days)s дн. намного больше обычного для этого счёта%(usual)s. "
             "Возможно, вы ввели цифры после запятой: передавайте только цифры до запятой. "

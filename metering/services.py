@@ -8,10 +8,12 @@ the audit entry. Channels only translate the result or the :class:`~core.errors.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,16 +21,19 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.pricing import ZoneCost, cost_of, total
 from core.audit import audit
 from core.errors import DomainError
+from core.periods import Period
 from customers.models import Account
 
 from . import rules
 from .models import Meter, Reading, SubmissionWindow
+from .zones import ZONES_BY_SCHEME
 
 RawValues = Sequence[str | int] | Mapping[str, str | int]
 HISTORY_DAYS = 400  # enough for "the usual monthly use" over the last year
@@ -59,26 +64,55 @@ class MeterContext:
     previous: dict[str, rules.Previous]
     limits: rules.Limits
     replaceable: list[Reading]  # the actor's own submission of today, which a new one replaces
+    # What the usual use is averaged from: the kWh consumed between the first and the last counted
+    # submission of the last HISTORY_DAYS, and the zones counted in that time.
+    used: int = 0
+    first_on: dt.date | None = None
+    last_on: dt.date | None = None
+    recent_zones: frozenset[str] = frozenset()
+
+    def accepted(self, evaluation: rules.Evaluation, taken_on: dt.date) -> None:
+        """Count a just accepted submission in, as :func:`meter_context` would once it is stored, so
+        that the meter's next reading in an import is judged against it (last values and usual use)."""
+        self.used += sum(line.volume for line in evaluation.lines if line.zone in self.recent_zones)
+        for line in evaluation.lines:
+            self.previous[line.zone] = rules.Previous(line.value, taken_on)
+        self.recent_zones |= {line.zone for line in evaluation.lines}
+        self.first_on = self.first_on or taken_on
+        self.last_on = taken_on
+        self.limits = dataclasses.replace(
+            self.limits, usual_monthly_kwh=rules.usual_monthly_from_total(self.used, self.first_on, self.last_on)
+        )
 
 
-def _submissions(rows: Iterable[Reading]) -> list[list[Reading]]:
-    grouped: dict[uuid.UUID, list[Reading]] = {}
+def _submissions(rows: Iterable[Any]) -> list[list[Any]]:
+    grouped: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.submission, []).append(row)
     return list(grouped.values())
 
 
-def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Reading] | None = None) -> MeterContext:
+# What meter_context reads of each reading: named tuples, not model instances (a year of readings
+# is read on every submission).
+_CONTEXT_FIELDS = ("id", "submission", "zone", "value", "taken_on", "state", "entered_by_id", "submitted_at")
+
+
+def context_rows(readings: QuerySet[Reading]) -> list[Any]:
+    """The rows :func:`meter_context` takes, oldest first."""
+    return list(readings.order_by("taken_on", "id").values_list(*_CONTEXT_FIELDS, named=True))
+
+
+def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Any] | None = None) -> MeterContext:
     """The last counted readings, the usual use and today's replaceable submission of one meter.
 
-    ``rows`` are the meter's counted readings of the last HISTORY_DAYS, oldest first; the bulk path
-    passes them preloaded, the single path lets this function query them.
+    ``rows`` are the meter's counted readings of the last HISTORY_DAYS as :func:`context_rows`
+    reads them; without them this function queries them.
     """
     if rows is None:
-        rows = list(
+        rows = context_rows(
             Reading.objects.filter(
                 meter=meter, state__in=Reading.COUNTED, taken_on__gte=today - dt.timedelta(days=HISTORY_DAYS)
-            ).order_by("taken_on", "id")
+            )
         )
     submissions = _submissions(rows)
     replaceable: list[Reading] = []
@@ -90,7 +124,7 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Re
             and head.state == Reading.State.ACCEPTED
             and timezone.localdate(head.submitted_at) == today
         ):
-            replaceable = last
+            replaceable = [Reading(meter=meter, **row._asdict()) for row in last]
             submissions = submissions[:-1]
 
     previous: dict[str, rules.Previous] = {}
@@ -104,6 +138,7 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Re
             previous[row.zone] = rules.Previous(row.value, row.taken_on)
         history.append((submission[0].taken_on, volume))
 
+    recent_zones = frozenset(previous)
     missing = [zone for zone in meter.zones if zone not in previous]
     if missing:  # nothing counted in the last year for these zones: look further back
         exclude = [r.pk for r in replaceable]
@@ -118,7 +153,13 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Re
                 previous[zone] = rules.Previous(older.value, older.taken_on)
 
     return MeterContext(
-        previous=previous, limits=_limits(meter, rules.usual_monthly_kwh(history)), replaceable=replaceable
+        previous=previous,
+        limits=_limits(meter, rules.usual_monthly_kwh(history)),
+        replaceable=replaceable,
+        used=sum(volume for _, volume in history[1:]),
+        first_on=history[0][0] if history else None,
+        last_on=history[-1][0] if history else None,
+        recent_zones=recent_zones,
     )
 
 
@@ -132,22 +173,53 @@ def _limits(meter: Meter, usual: Decimal | None) -> rules.Limits:
 
 
 def _check_meter(meter: Meter, today: dt.date) -> None:
-    if meter.status != Meter.Status.ACTIVE:
-        raise DomainError(
+    refusal = _meter_refusal(
+        status=meter.status,
+        serial=meter.serial,
+        account_status=meter.account.status,
+        number=meter.account.number,
+        next_verification_on=meter.next_verification_on,
+        today=today,
+    )
+    if refusal is not None:
+        raise refusal
+
+
+def _meter_refusal(
+    *, status: str, serial: str, account_status: str, number: str, next_verification_on: dt.date | None, today: dt.date
+) -> DomainError | None:
+    """Why no reading of this meter is accepted today (removed, account closed, verification expired), or None.
+
+    Plain values, so that the bulk path judges a batch's meters without model instances.
+    """
+    if status != Meter.Status.ACTIVE:
+        return DomainError(
             "meter_removed",
-            _("Счётчик № %(serial)s снят; показания по нему не принимаются.") % {"serial": meter.serial},
+            _("Счётчик № %(serial)s снят; показания по нему не принимаются.") % {"serial": serial},
         )
-    if meter.account.status != Account.Status.ACTIVE:
-        raise DomainError("account_closed", _("Лицевой счёт %(number)s закрыт.") % {"number": meter.account.number})
-    if meter.verification_expired(today):
-        raise DomainError(
+    if account_status != Account.Status.ACTIVE:
+        return DomainError("account_closed", _("Лицевой счёт %(number)s закрыт.") % {"number": number})
+    if next_verification_on is not None and next_verification_on < today:  # as Meter.verification_expired
+        return DomainError(
             "meter_verification_expired",
             _(
                 "Срок поверки счётчика № %(serial)s истёк %(date)s: по нему начисление идёт по среднему или нормативу. "
                 "Подайте заявку на поверку или замену счётчика."
             )
-            % {"serial": meter.serial, "date": f"{meter.next_verification_on:%d.%m.%Y}"},
+            % {"serial": serial, "date": f"{next_verification_on:%d.%m.%Y}"},
         )
+    return None
+
+
+def _check_date(taken_on: dt.date, today: dt.date) -> None:
+    if taken_on > today:
+        raise DomainError("reading_date_in_future", _("Дата показаний не может быть в будущем."), field="taken_on")
+
+
+def _parse(values: RawValues | None, *, zones: Sequence[str], digits: int) -> dict[str, int]:
+    if values is None:
+        raise DomainError("reading_required", _("Введите показания счётчика."))
+    return rules.parse_values(values, zones=zones, digits=digits)
 
 
 # --- Preview and submission -----------------------------------------------------------------
@@ -183,9 +255,7 @@ def _values_for(meter: Meter, values: RawValues | None, unchanged: bool, context
                 "reading_no_previous", _("По этому счётчику ещё нет принятых показаний: введите текущие показания.")
             )
         return {zone: context.previous[zone].value for zone in meter.zones}
-    if values is None:
-        raise DomainError("reading_required", _("Введите показания счётчика."))
-    return rules.parse_values(values, zones=meter.zones, digits=meter.digits)
+    return _parse(values, zones=meter.zones, digits=meter.digits)
 
 
 def _prepare(
@@ -198,11 +268,9 @@ def _prepare(
     today: dt.date,
     context: MeterContext | None = None,
     window: rules.Window | None = None,
-    priced: bool = True,
 ) -> Preview:
     _check_meter(meter, today)
-    if taken_on > today:
-        raise DomainError("reading_date_in_future", _("Дата показаний не может быть в будущем."), field="taken_on")
+    _check_date(taken_on, today)
     context = context or meter_context(meter, actor=actor, today=today)
     parsed = _values_for(meter, values, unchanged, context)
     evaluation = rules.evaluate(
@@ -214,7 +282,7 @@ def _prepare(
         window=window or window_on(taken_on),
         limits=context.limits,
     )
-    costs = cost_of(meter.account.tariff_category_id, meter.scheme, evaluation.volumes, taken_on) if priced else []
+    costs = cost_of(meter.account.tariff_category_id, meter.scheme, evaluation.volumes, taken_on)
     return Preview(meter=meter, taken_on=taken_on, evaluation=evaluation, costs=costs, replaces=context.replaceable)
 
 
@@ -362,12 +430,10 @@ def correct_readings(*, submission_id: uuid.UUID, values: RawValues, actor: Any,
                 "not_latest", _("Исправить можно только последние показания счётчика; сначала исправьте более поздние.")
             )
         taken_on = old[0].taken_on
-        rows = list(
+        rows = context_rows(
             Reading.objects.filter(
                 meter=meter, state__in=Reading.COUNTED, taken_on__gte=taken_on - dt.timedelta(days=HISTORY_DAYS)
-            )
-            .exclude(submission=submission_id)
-            .order_by("taken_on", "id")
+            ).exclude(submission=submission_id)
         )
         context = meter_context(meter, actor=None, today=taken_on, rows=rows)
         parsed = rules.parse_values(values, zones=meter.zones, digits=meter.digits)
@@ -432,19 +498,47 @@ class ImportReport:
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, code, message)
 
 
+# Rows read before they are grouped by meter (see import_readings): bounds the memory of a huge file.
+IMPORT_CHUNK_ROWS = 100_000
+
+
 def import_readings(
     rows: Iterable[ImportRow], *, channel: str, actor: Any = None, batch_size: int = 2000, progress: Any = None
 ) -> ImportReport:
     """Submit many readings at once through the same rules, a batch per transaction.
 
-    Per batch: the meters are locked and their year of history is read in two queries, every row
-    is evaluated in memory, and the accepted ones are written with one bulk insert. A rejected row
-    is reported with its line number and the rule's message; it never stops the others.
+    Rows are taken in chunks of up to ``IMPORT_CHUNK_ROWS``; within a chunk the rows of one meter
+    (account number and serial) stay together and in their order, so a file that interleaves many
+    meters (a round over a street, day after day) reads each meter's history once per chunk instead
+    of once per batch. Per batch of about ``batch_size`` rows: the meters are locked and read as
+    plain values, their year of history is summed up in one SQL pass, every row is judged in memory
+    by ``rules.evaluate`` against the meter's last reading (an earlier row of the same meter
+    included), and the accepted ones are written at once (COPY on PostgreSQL). A rejected row is
+    reported with its line number and the rule's message; it never stops the others. The report's
+    rejections are in line order.
     """
     report = ImportReport()
-    batch: list[ImportRow] = []
+    chunk: list[ImportRow] = []
     for row in rows:
-        batch.append(row)
+        chunk.append(row)
+        if len(chunk) >= IMPORT_CHUNK_ROWS:
+            _import_chunk(chunk, channel=channel, actor=actor, batch_size=batch_size, report=report, progress=progress)
+            chunk = []
+    if chunk:
+        _import_chunk(chunk, channel=channel, actor=actor, batch_size=batch_size, report=report, progress=progress)
+    report.rejected.sort(key=lambda rejection: rejection[0])  # stable: a line's order is kept
+    return report
+
+
+def _import_chunk(
+    chunk: list[ImportRow], *, channel: str, actor: Any, batch_size: int, report: ImportReport, progress: Any
+) -> None:
+    by_meter: dict[tuple[str, str], list[ImportRow]] = {}
+    for row in chunk:
+        by_meter.setdefault((row.account, row.serial), []).append(row)
+    batch: list[ImportRow] = []
+    for rows in by_meter.values():
+        batch += rows
         if len(batch) >= batch_size:
             _import_batch(batch, channel=channel, actor=actor, report=report)
             batch = []
@@ -454,45 +548,131 @@ def import_readings(
         _import_batch(batch, channel=channel, actor=actor, report=report)
         if progress:
             progress(report)
-    return report
+
+
+@dataclass(frozen=True, slots=True)
+class MeterFacts:
+    """What judging a reading needs of a meter and its account, as plain values (the bulk path)."""
+
+    pk: int
+    number: str
+    serial: str
+    digits: int
+    transformer_ratio: int
+    scheme: int
+    capacity_kw: Decimal
+    refusal: DomainError | None  # why none of its readings is accepted today (removed, closed, verification)
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return ZONES_BY_SCHEME[self.scheme]
+
+    @classmethod
+    def of(cls, meter: Meter, today: dt.date) -> MeterFacts:
+        account = meter.account
+        return cls(
+            meter.pk, account.number, meter.serial, meter.digits, meter.transformer_ratio, meter.scheme,
+            account.capacity_kw, _refusal_of(meter, today),
+        )  # fmt: skip
+
+
+def _refusal_of(meter: Meter, today: dt.date) -> DomainError | None:
+    try:
+        _check_meter(meter, today)
+    except DomainError as error:
+        return error
+    return None
+
+
+def _id_lists(values: Sequence[Any]) -> Iterable[tuple[str, list[Any]]]:
+    """``(SQL, params)`` pieces matching a column against ``values``: one array on PostgreSQL,
+    ``IN (...)`` in slices within SQLite's parameter limit elsewhere. Format the SQL with the column."""
+    if connection.vendor == "postgresql":
+        yield "{column} = ANY(%s)", [list(values)]
+        return
+    size = (connection.features.max_query_params or 999) - 10
+    for start in range(0, len(values), size):
+        part = list(values[start : start + size])
+        yield "{column} IN (" + ", ".join(["%s"] * len(part)) + ")", part
+
+
+_LOCK_METERS_SQL = """
+SELECT m.id, a.number, m.serial, m.digits, m.transformer_ratio, m.scheme, m.next_verification_on,
+       a.status, a.connection_kw
+FROM {meter} m JOIN {account} a ON a.id = m.account_id
+WHERE {numbers} AND m.status = %s
+ORDER BY m.id{lock}
+"""
+
+
+def _lock_meters(numbers: Sequence[str], today: dt.date) -> dict[tuple[str, str], MeterFacts]:
+    """The active meters of these accounts, locked for the transaction, by (account number, serial)."""
+    lock = " FOR UPDATE OF m" if connection.features.has_select_for_update_of else ""
+    meters: dict[tuple[str, str], MeterFacts] = {}
+    with connection.cursor() as cursor:
+        for clause, params in _id_lists(numbers):
+            sql = _LOCK_METERS_SQL.format(
+                meter=Meter._meta.db_table,
+                account=Account._meta.db_table,
+                numbers=clause.format(column="a.number"),
+                lock=lock,
+            )
+            cursor.execute(sql, [*params, Meter.Status.ACTIVE])
+            for pk, number, serial, digits, ratio, scheme, verification, account_status, kw in cursor.fetchall():
+                verification = None if verification is None else _as_date(verification)
+                meters[(number, serial)] = MeterFacts(
+                    pk, number, serial, digits, ratio, scheme,
+                    _decimal(kw) or settings.DEFAULT_CONNECTION_KW,  # as Account.capacity_kw
+                    _meter_refusal(
+                        status=Meter.Status.ACTIVE, serial=serial, account_status=account_status, number=number,
+                        next_verification_on=verification, today=today,
+                    ),
+                )  # fmt: skip
+    return meters
 
 
 # Per meter and zone over the last year: the last counted value and date, and the consumption
 # between consecutive readings (as a sum of deltas plus the count of rollovers, each worth
 # 10**digits), so a batch reads one row per meter-zone instead of its whole year of readings.
+# One window (one sort) gives both the previous value (LAG) and the newest row (no LEAD after it).
 _BATCH_HISTORY_SQL = """
 SELECT meter_id, zone,
-       MAX(CASE WHEN newest = 1 THEN value END) AS last_value,
+       MAX(CASE WHEN next_id IS NULL THEN value END) AS last_value,
        MIN(taken_on) AS first_on, MAX(taken_on) AS last_on,
        SUM(CASE WHEN prev IS NULL THEN 0 ELSE value - prev END) AS delta,
-       SUM(CASE WHEN prev IS NOT NULL AND value < prev THEN 1 ELSE 0 END) AS rollovers
+       SUM(CASE WHEN value < prev THEN 1 ELSE 0 END) AS rollovers
 FROM (
-    SELECT meter_id, zone, value, taken_on,
-           LAG(value) OVER (PARTITION BY meter_id, zone ORDER BY taken_on, id) AS prev,
-           ROW_NUMBER() OVER (PARTITION BY meter_id, zone ORDER BY taken_on DESC, id DESC) AS newest
-    FROM metering_reading
-    WHERE meter_id IN ({ids}) AND state IN ({states}) AND taken_on >= %s
+    SELECT meter_id, zone, value, taken_on, LAG(value) OVER w AS prev, LEAD(id) OVER w AS next_id
+    FROM {reading}
+    WHERE {ids} AND state IN ({states}) AND taken_on >= %s
+    WINDOW w AS (PARTITION BY meter_id, zone ORDER BY taken_on, id)
 ) AS history
 GROUP BY meter_id, zone
 """
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A decimal column read by a raw cursor (SQLite answers a float)."""
+    return None if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _batch_contexts(meters: list[Meter], *, since: dt.date, today: dt.date) -> dict[int, MeterContext]:
+def _batch_contexts(meters: Sequence[MeterFacts], *, since: dt.date, today: dt.date) -> dict[int, MeterContext]:
     """The judging context of many meters at once (the bulk twin of :func:`meter_context`)."""
     by_id = {meter.pk: meter for meter in meters}
     previous: dict[int, dict[str, rules.Previous]] = defaultdict(dict)
     used: dict[int, int] = defaultdict(int)
     span: dict[int, tuple[dt.date, dt.date]] = {}
-    if by_id:
-        sql = _BATCH_HISTORY_SQL.format(
-            ids=", ".join(["%s"] * len(by_id)), states=", ".join(["%s"] * len(Reading.COUNTED))
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*by_id, *Reading.COUNTED, since])
+    states = ", ".join(["%s"] * len(Reading.COUNTED))
+    with connection.cursor() as cursor:
+        for clause, params in _id_lists(list(by_id)):
+            sql = _BATCH_HISTORY_SQL.format(
+                reading=Reading._meta.db_table, ids=clause.format(column="meter_id"), states=states
+            )
+            cursor.execute(sql, [*params, *Reading.COUNTED, since])
             for meter_id, zone, last_value, first_on, last_on, delta, rollovers in cursor.fetchall():
                 meter = by_id[meter_id]
                 first_on, last_on = _as_date(first_on), _as_date(last_on)
@@ -501,15 +681,27 @@ def _batch_contexts(meters: list[Meter], *, since: dt.date, today: dt.date) -> d
                 old = span.get(meter_id, (first_on, last_on))
                 span[meter_id] = (min(old[0], first_on), max(old[1], last_on))
     contexts = {}
+    careful = [meter_id for meter_id, meter in by_id.items() if len(previous[meter_id]) < len(meter.zones)]
+    if careful:  # nothing recent for a zone: the single path, which looks further back
+        for model in Meter.objects.select_related("account").filter(pk__in=careful):
+            contexts[model.pk] = meter_context(model, actor=None, today=today)
     for meter_id, meter in by_id.items():
-        if len(previous[meter_id]) < len(meter.zones):  # nothing recent for a zone: the careful path
-            contexts[meter_id] = meter_context(meter, actor=None, today=today)
+        if meter_id in contexts:
             continue
         first_on, last_on = span[meter_id]
         contexts[meter_id] = MeterContext(
             previous=previous[meter_id],
-            limits=_limits(meter, rules.usual_monthly_from_total(used[meter_id], first_on, last_on)),
+            limits=rules.Limits(
+                usual_monthly_kwh=rules.usual_monthly_from_total(used[meter_id], first_on, last_on),
+                capacity_kw=meter.capacity_kw,
+                factor=settings.READINGS_IMPLAUSIBLE_FACTOR,
+                min_kwh=settings.READINGS_IMPLAUSIBLE_MIN_KWH,
+            ),
             replaceable=[],
+            used=used[meter_id],
+            first_on=first_on,
+            last_on=last_on,
+            recent_zones=frozenset(previous[meter_id]),
         )
     return contexts
 
@@ -518,81 +710,92 @@ _COPY_COLUMNS = (
     "meter_id, zone, value, taken_on, submitted_at, period, source, state, rejection_reason, submission, "
     "entered_by_id, rollover, unchanged, implausible_confirmed"
 )
+# A new reading as a tuple in _COPY_COLUMNS order, ``period`` as its first day.
+NewReading = tuple[int, str, int, dt.date, dt.datetime, dt.date, str, str, str, uuid.UUID, int | None, bool, bool, bool]
 
 
-def _insert_readings(rows: list[Reading]) -> None:
-    """Store many new readings: COPY on PostgreSQL (faster than INSERT for imports), else bulk_create."""
+@contextlib.contextmanager
+def _reading_writer() -> Iterator[Callable[[NewReading], None]]:
+    """``write(row)`` stores a new reading. On PostgreSQL the rows stream into one COPY (faster than
+    INSERT, and the server parses and indexes them while the rows after are still being judged);
+    elsewhere they are kept and stored with bulk_create at the end. The connection runs nothing
+    else until the block ends."""
     if connection.vendor != "postgresql":
-        Reading.objects.bulk_create(rows, batch_size=1000)
+        rows: list[NewReading] = []
+        yield rows.append
+        Reading.objects.bulk_create([_reading_of(row) for row in rows], batch_size=1000)
         return
-    now = timezone.now()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY metering_reading ({_COPY_COLUMNS}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {Reading._meta.db_table} ({_COPY_COLUMNS}) FROM STDIN") as copy,
     ):
-        for r in rows:
-            copy.write_row(
-                (r.meter_id, r.zone, r.value, r.taken_on, now, r.period.first_day, r.source, r.state,
-                 r.rejection_reason, r.submission, r.entered_by_id, r.rollover, r.unchanged, r.implausible_confirmed)
-            )  # fmt: skip
+        yield copy.write_row
+
+
+def _reading_of(row: NewReading) -> Reading:
+    fields: dict[str, Any] = dict(zip(_COPY_COLUMNS.split(", "), row, strict=True))
+    del fields["submitted_at"]  # auto_now_add
+    fields["period"] = Period.of(fields["period"])
+    return Reading(**fields)
 
 
 def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: ImportReport) -> None:
     today = timezone.localdate()
+    now = timezone.now()
+    entered_by = actor.pk if getattr(actor, "is_authenticated", False) else None  # as accepted_readings
+    rejected = report.rejected
+    accepted = 0
     with transaction.atomic():
-        meters: dict[tuple[str, str], Meter] = {}
-        numbers = {row.account for row in batch}
-        for meter in (
-            Meter.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .filter(account__number__in=numbers, status=Meter.Status.ACTIVE)
-            .order_by("pk")
-        ):
-            meters[(meter.account.number, meter.serial)] = meter
-        since = min(row.taken_on for row in batch) - dt.timedelta(days=HISTORY_DAYS)
+        meters = _lock_meters(list({row.account for row in batch}), today)
+        since = today - dt.timedelta(days=HISTORY_DAYS)  # as meter_context
         contexts = _batch_contexts(list(meters.values()), since=since, today=today)
-        windows: dict[dt.date, rules.Window] = {}
-        new: list[Reading] = []
-        for row in batch:
-            found = meters.get((row.account, row.serial))
-            if found is None:
-                report.rejected.append(
-                    (
-                        row.line,
-                        "meter_not_found",
-                        _("Счётчик № %(serial)s не найден на лицевом счёте %(account)s.")
-                        % {"serial": row.serial, "account": row.account},
+        windows = {day: window_on(day) for day in {row.taken_on for row in batch}}
+        with _reading_writer() as write:
+            for row in batch:
+                meter = meters.get((row.account, row.serial))
+                if meter is None:
+                    rejected.append(
+                        (
+                            row.line,
+                            "meter_not_found",
+                            _("Счётчик № %(serial)s не найден на лицевом счёте %(account)s.")
+                            % {"serial": row.serial, "account": row.account},
+                        )
                     )
-                )
-                continue
-            try:
-                if row.taken_on not in windows:
-                    windows[row.taken_on] = window_on(row.taken_on)
-                context = contexts[found.pk]
-                preview = _prepare(
-                    found,
-                    row.values,
-                    unchanged=False,
-                    actor=None,
-                    taken_on=row.taken_on,
-                    today=today,
-                    context=context,
-                    window=windows[row.taken_on],
-                    priced=False,
-                )
-                if preview.needs_confirmation and not row.confirm_implausible:
-                    raise DomainError("reading_implausible", preview.evaluation.implausible)
-            except DomainError as error:
-                report.rejected.append((row.line, error.code, error.message))
-                continue
-            made = accepted_readings(
-                found, preview.evaluation, taken_on=row.taken_on, source=channel, submission=uuid.uuid4(), actor=actor
-            )
-            new.extend(made)
-            for line in preview.evaluation.lines:  # a later row for the same meter is judged against this one
-                context.previous[line.zone] = rules.Previous(line.value, row.taken_on)
-            report.accepted += 1
-        _insert_readings(new)
+                    continue
+                if meter.refusal is not None:
+                    rejected.append((row.line, meter.refusal.code, meter.refusal.message))
+                    continue
+                taken_on = row.taken_on
+                context = contexts[meter.pk]
+                try:
+                    _check_date(taken_on, today)
+                    parsed = _parse(row.values, zones=meter.zones, digits=meter.digits)
+                    evaluation = rules.evaluate(
+                        parsed,
+                        previous=context.previous,
+                        digits=meter.digits,
+                        ratio=meter.transformer_ratio,
+                        taken_on=taken_on,
+                        window=windows[taken_on],
+                        limits=context.limits,
+                    )
+                    if evaluation.implausible and not row.confirm_implausible:
+                        raise DomainError("reading_implausible", evaluation.implausible)
+                except DomainError as error:
+                    rejected.append((row.line, error.code, error.message))
+                    continue
+                submission = uuid.uuid4()
+                period = evaluation.period.first_day
+                confirmed = bool(evaluation.implausible)
+                for line in evaluation.lines:
+                    write(
+                        (meter.pk, line.zone, line.value, taken_on, now, period, channel, Reading.State.ACCEPTED, "",
+                         submission, entered_by, line.rollover, False, confirmed)
+                    )  # fmt: skip
+                context.accepted(evaluation, taken_on)  # a later row of the same meter is judged against this one
+                accepted += 1
+        report.accepted += accepted
         audit(
             "reading.imported",
             actor=actor,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from core.periods import Period
 from metering.models import Reading
-from metering.services import _batch_contexts, meter_context
+from metering.services import MeterFacts, _batch_contexts, meter_context
 from tests.factories import MeterFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_batch_context_equals_the_single_meter_context(scheme, digits, steps, ra
             )  # fmt: skip
 
     single = meter_context(meter, actor=None, today=TODAY)
-    batch = _batch_contexts([meter], since=TODAY - dt.timedelta(days=400), today=TODAY)[meter.pk]
+    batch = _batch_contexts([MeterFacts.of(meter, TODAY)], since=TODAY - dt.timedelta(days=400), today=TODAY)[meter.pk]
 
     assert batch.previous == single.previous
     assert batch.limits == single.limits
