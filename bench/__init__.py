@@ -40,4 +40,5 @@ from __future__ import annotations
 # Group name -> module (imported only when the group runs). Order is the order of ``all``.
 GROUPS: dict[str, str] = {
     "readings": "bench.readings",
+    "billing": "bench.billing",
 }

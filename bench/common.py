@@ -70,6 +70,10 @@ class Options:
     accounts: int = 10000  # synthetic accounts seeded
     bulk_rows: int = 50000
     profile: bool = False  # cProfile one in-process submission loop after the HTTP run
+    billing_accounts: int = 1_000_000  # group billing: accounts closed on PostgreSQL
+    billing_sqlite_accounts: int = 100_000  # group billing: accounts closed on SQLite
+    billing_workers: int = 2  # group billing: Celery worker processes (prefork concurrency)
+    billing_chunk_size: int = 0  # group billing: BILLING_CHUNK_SIZE for the run; 0 = the settings' default
 
 
 @dataclass
@@ -89,7 +93,7 @@ class Context:
         """Environment of every Django process of the benchmark (this one included)."""
         return {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS", "bench.settings"),
             "DATABASE_URL": self.database_url,
             "DJANGO_DEBUG": "0",
             "SECRET_KEY": SECRET_KEY,

@@ -26,6 +26,7 @@ How a period is charged, per meter:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -64,8 +65,12 @@ class MeterFacts:
     def zones(self) -> tuple[str, ...]:
         return ZONES_BY_SCHEME[self.scheme]
 
+    @functools.cached_property
+    def _installed(self) -> Period:
+        return Period.of(self.installed_on)
+
     def billable(self, period: Period) -> bool:
-        if period < Period.of(self.installed_on):
+        if period < self._installed:
             return False
         return self.removed_on is None or period <= Period.of(self.removed_on)
 
@@ -138,11 +143,21 @@ class Tariffs:
     # (category, residents) -> [(valid_from, kWh per resident)], oldest first
     norms: dict[tuple[int, int], list[tuple[dt.date, Decimal]]]
     key_rates: list[tuple[dt.date, Decimal]]
+    # segments() worked out once per (category, scheme, zone, period): a close asks for the same few.
+    _segments: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
 
     def segments(
         self, category: int, scheme: int, zone: str, period: Period
     ) -> list[tuple[dt.date, dt.date, Decimal, Decimal | None]]:
         """(first day, last day, price, price above norm) for each stretch of the period with one price."""
+        key = (category, scheme, zone, period)
+        if key not in self._segments:
+            self._segments[key] = self._price_segments(category, scheme, zone, period)
+        return self._segments[key]
+
+    def _price_segments(
+        self, category: int, scheme: int, zone: str, period: Period
+    ) -> list[tuple[dt.date, dt.date, Decimal, Decimal | None]]:
         table = self.prices.get((category, scheme, zone), [])
         starts = [period.first_day] + [d for d, _, _ in table if period.first_day < d <= period.last_day]
         result = []
@@ -330,7 +345,7 @@ def meter_stretch(
     first_affected = min((s.period for s in unbilled), default=period)
     before = [s for s in subs if s.period < first_affected]
     anchor = before[-1] if before else None
-    start = max(Period.of(meter.installed_on), opened)
+    start = max(meter._installed, opened)
     if anchor is not None:
         start = max(start, anchor.period + 1)
     chain = ([anchor] if anchor else []) + [s for s in subs if s.period >= first_affected]

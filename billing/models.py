@@ -154,8 +154,13 @@ class LedgerEntry(models.Model):
         ADJUSTMENT = "adjustment", _("корректировка")
         OPENING = "opening", _("входящий остаток")
 
+    # No index of its own: "ledger_account_period" leads with the account and serves every lookup by it.
     account = models.ForeignKey(
-        "customers.Account", verbose_name=_("лицевой счёт"), on_delete=models.PROTECT, related_name="ledger"
+        "customers.Account",
+        verbose_name=_("лицевой счёт"),
+        on_delete=models.PROTECT,
+        related_name="ledger",
+        db_index=False,
     )
     kind = models.CharField(_("вид"), max_length=15, choices=Kind.choices)
     # The bill the entry appears on; ``for_period`` is the month it concerns (recalculations of past months).
@@ -171,14 +176,25 @@ class LedgerEntry(models.Model):
     )  # fmt: skip
     run = models.ForeignKey(BillingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("кто внёс"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто внёс"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # the partial index "ledger_created_by" below
     )
 
     class Meta:
         verbose_name = _("движение по счёту")
         verbose_name_plural = _("движения по счёту")
         ordering = ["account", "period", "id"]
-        indexes = [models.Index(fields=["account", "period"], name="ledger_account_period")]
+        # Every index is paid for by every entry a period close writes (a million at a time): only
+        # what a query needs (see migration 0003).
+        indexes = [
+            models.Index(fields=["account", "period"], name="ledger_account_period"),
+            # Entries staff made (SET NULL when a user is deleted); the close's entries have nobody.
+            models.Index(fields=["created_by"], name="ledger_created_by", condition=models.Q(created_by__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.period} {self.get_kind_display()}: {self.amount}"
@@ -234,8 +250,13 @@ class Bill(models.Model):
     Its figures are a snapshot of the ledger at the close; corrections go into the next period.
     """
 
+    # No index of its own: the unique constraint on (account, period) serves every lookup by account.
     account = models.ForeignKey(
-        "customers.Account", verbose_name=_("лицевой счёт"), on_delete=models.PROTECT, related_name="bills"
+        "customers.Account",
+        verbose_name=_("лицевой счёт"),
+        on_delete=models.PROTECT,
+        related_name="bills",
+        db_index=False,
     )
     period = PeriodField(_("расчётный период"))
     number = models.CharField(_("номер"), max_length=20, unique=True)

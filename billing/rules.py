@@ -7,6 +7,7 @@ the engine, the preview and the forecast all share them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,13 +31,24 @@ def in_force(values: Dated, day: dt.date) -> Decimal | None:
 
 def due_date(period: Period) -> dt.date:
     """When the bill for ``period`` is due: a day of the next month, by the rule in force then."""
-    following = period + 1
-    day = in_force(settings.BILLING_PAYMENT_DUE_DAYS, following.first_day) or Decimal(10)
-    return following.day(int(day))
+    return _due_date(period, tuple(settings.BILLING_PAYMENT_DUE_DAYS))
 
 
 def vat_rate(period: Period) -> Decimal:
-    return in_force(settings.BILLING_VAT_RATES, period.last_day) or Decimal(0)
+    return _vat_rate(period, tuple(settings.BILLING_VAT_RATES))
+
+
+# Worked out once per period and table: the close asks them for every account.
+@functools.lru_cache(maxsize=256)
+def _due_date(period: Period, days: Dated) -> dt.date:
+    following = period + 1
+    day = in_force(days, following.first_day) or Decimal(10)
+    return following.day(int(day))
+
+
+@functools.lru_cache(maxsize=256)
+def _vat_rate(period: Period, rates: Dated) -> Decimal:
+    return in_force(rates, period.last_day) or Decimal(0)
 
 
 def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
@@ -58,15 +70,16 @@ def split(total: int, weights: Sequence[int]) -> list[int]:
     if not weights:
         return []
     weight_sum = sum(weights)
-    if weight_sum <= 0:
+    if weight_sum <= 0 or len(weights) == 1:  # one part (the common case: a month, a zone) takes it all
         return [0] * (len(weights) - 1) + [total]
     sign = -1 if total < 0 else 1
     magnitude = abs(total)
     floors = [magnitude * w // weight_sum for w in weights]
-    remainders = [magnitude * w % weight_sum for w in weights]
     leftover = magnitude - sum(floors)
-    for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:leftover]:
-        floors[index] += 1
+    if leftover:
+        remainders = [magnitude * w % weight_sum for w in weights]
+        for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:leftover]:
+            floors[index] += 1
     return [sign * part for part in floors]
 
 
@@ -129,10 +142,12 @@ def penalty_days(
     bear no penalty: they are not in ``opening`` nor in ``debts``.
     """
     first_threshold = settings.BILLING_PENALTY_FIRST_DAY
+    ordered = sorted(movements)
+    if _never_overdue(first_day, last_day, opening, ordered, debts, first_threshold):
+        return []  # the common case (a bill not yet due, or paid in time): no need to walk the days
     second_threshold = settings.BILLING_PENALTY_SECOND_DAY
     first_divisor = Decimal(settings.BILLING_PENALTY_FIRST_DIVISOR)
     second_divisor = Decimal(settings.BILLING_PENALTY_SECOND_DIVISOR)
-    ordered = sorted(movements)
     days = []
     day = first_day
     balance = opening
@@ -153,6 +168,32 @@ def penalty_days(
                 days.append(PenaltyDay(day, rate, base_first, overdue_second, amount))
         day += dt.timedelta(days=1)
     return days
+
+
+def _never_overdue(
+    first_day: dt.date,
+    last_day: dt.date,
+    opening: Decimal,
+    ordered: Sequence[tuple[dt.date, Decimal]],
+    debts: Sequence[Debt],
+    first_threshold: int,
+) -> bool:
+    """Whether no day from ``first_day`` to ``last_day`` has any debt overdue (so no penalty at all).
+
+    The debts not yet overdue on the last day are also not overdue on any earlier day; when they
+    cover the highest balance the stretch can reach, ``_unpaid_due_by`` is zero on every day.
+    """
+    cover = sum(
+        (d.amount for d in debts if d.due_on > last_day - dt.timedelta(days=first_threshold) and d.amount > 0),
+        Decimal(0),
+    )
+    balance = peak = opening
+    for day, amount in ordered:
+        if day >= last_day:  # a movement counts from the next day on: after the stretch
+            break
+        balance += amount
+        peak = max(peak, balance)
+    return peak <= cover
 
 
 def _unpaid_due_by(balance: Decimal, debts: Sequence[Debt], last_due: dt.date) -> Decimal:

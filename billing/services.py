@@ -10,16 +10,18 @@ into the next period).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,18 +68,16 @@ def _submissions(rows: Iterable[tuple]) -> dict[int, list[engine.SubmissionFacts
     for row in rows:
         grouped[row[7]].append(row)
     result: dict[int, list[engine.SubmissionFacts]] = defaultdict(list)
+    billed = Reading.State.BILLED.value
     for parts in grouped.values():
-        first = parts[0]
-        result[first[1]].append(
-            engine.SubmissionFacts(
-                period=first[5],
-                taken_on=first[4],
-                order=min(p[0] for p in parts),
-                values={p[2]: p[3] for p in parts},
-                billed=first[6] == Reading.State.BILLED,
-                reading_ids=tuple(sorted(p[0] for p in parts)),
-            )
-        )
+        first_id, meter_id, zone, value, taken_on, period, state, _submission = parts[0]
+        if len(parts) == 1:  # most meters are single-rate: one reading per submission
+            ids: tuple[int, ...] = (first_id,)
+            values = {zone: value}
+        else:
+            ids = tuple(sorted(p[0] for p in parts))
+            values = {p[2]: p[3] for p in parts}
+        result[meter_id].append(engine.SubmissionFacts(period, taken_on, ids[0], values, state == billed, ids))
     for subs in result.values():
         subs.sort(key=lambda s: s.key)
     return result
@@ -143,7 +143,7 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
 
     counted = Reading.objects.filter(
         meter__account__id__range=(low, high), state__in=Reading.COUNTED, period__lte=period
-    )
+    ).order_by()  # grouped and sorted here; no need for the model's ordering
     if complete:
         recent = counted
     else:
@@ -183,29 +183,36 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
             facts[line[0]].posted.setdefault(for_period, []).append(engine.PostedLine(*line[2:]))
 
     # Money: balances before the period, this period's movements, recent bills' debts.
-    for balance in (
+    for account_id, total, base in (
         LedgerEntry.objects.filter(account__id__range=(low, high), period__lt=period)
         .values("account_id")
         .annotate(total=Sum("amount"), base=Sum("amount", filter=~Q(kind=Kind.PENALTY)))
+        .values_list("account_id", "total", "base")
+        .order_by()
     ):
-        if balance["account_id"] in facts:
-            account = facts[balance["account_id"]]
-            account.opening_total, account.opening_base = kopecks(balance["total"]), kopecks(balance["base"] or 0)
-    for account_id, kind, posted_on, amount in LedgerEntry.objects.filter(
-        account__id__range=(low, high), period=period
-    ).values_list("account_id", "kind", "posted_on", "amount"):
+        if account_id in facts:
+            account = facts[account_id]
+            account.opening_total, account.opening_base = kopecks(total), kopecks(base or 0)
+    for account_id, kind, posted_on, amount in (
+        LedgerEntry.objects.filter(account__id__range=(low, high), period=period)
+        .order_by("id")  # the order the movements were posted in
+        .values_list("account_id", "kind", "posted_on", "amount")
+    ):
         if account_id in facts:
             facts[account_id].movements.append((kind, posted_on, amount))
-    debtors = [pk for pk, f in facts.items() if f.opening_base > 0 or any(m[2] > 0 for m in f.movements)]
+    debtors = {pk for pk, f in facts.items() if f.opening_base > 0 or any(m[2] > 0 for m in f.movements)}
     if debtors:
-        since = period - 6
-        for debt in (
-            LedgerEntry.objects.filter(account_id__in=debtors, period__gte=since, period__lt=period)
+        # By the range, like the queries above: after a close nearly every account owes its last bill.
+        for account_id, debt_period, amount in (
+            LedgerEntry.objects.filter(account__id__range=(low, high), period__gte=period - 6, period__lt=period)
             .exclude(kind__in=[Kind.PAYMENT, Kind.PENALTY])
             .values("account_id", "period")
             .annotate(amount=Sum("amount"))
+            .values_list("account_id", "period", "amount")
+            .order_by("account_id", "period")
         ):
-            facts[debt["account_id"]].debts.append(rules.Debt(rules.due_date(debt["period"]), kopecks(debt["amount"])))
+            if account_id in debtors:
+                facts[account_id].debts.append(rules.Debt(rules.due_date(debt_period), kopecks(amount)))
     return facts
 
 
@@ -295,7 +302,7 @@ def close_accounts(run: BillingRun, first_id: int, last_id: int) -> ChunkResult:
     """Bill every account with an id in the range that has no bill for the run's period yet."""
     period = run.period
     tariffs = load_tariffs()
-    with transaction.atomic():
+    with _collector_paused(), transaction.atomic():
         ids = list(
             billable_accounts(period)
             .filter(pk__range=(first_id, last_id))
@@ -329,71 +336,116 @@ def close_accounts(run: BillingRun, first_id: int, last_id: int) -> ChunkResult:
     return ChunkResult(len(bills), len(done), failures)
 
 
+# Columns the close writes; the others keep their defaults (NULL: no reference, nobody entered it).
+ENTRY_FIELDS = ("account_id", "kind", "period", "for_period", "amount", "posted_on", "created_at", "reason", "run_id")
+LINE_FIELDS = (
+    "entry_id", "meter_id", "zone", "basis", "tier", "date_from", "date_to", "previous_value", "current_value",
+    "volume", "price", "amount",
+)  # fmt: skip
+BILL_FIELDS = (
+    "account_id", "period", "number", "run_id", "issued_at", "due_on", "opening_balance", "charged", "recalculated",
+    "penalties", "paid", "adjusted", "closing_balance", "vat", "vat_rate",
+)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a chunk is billed.
+
+    A chunk makes some hundred thousand small objects (facts, lines, rows); the collector ran over
+    them again and again, a fifth of the chunk's CPU time (measured on the bench). They are freed by
+    reference counting as usual; the few cycles left are collected after the chunk, and the chunk's
+    size bounds what waits for it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.AccountBill]]) -> None:
+    """Post the chunk's ledger entries, their lines and the bills; mark the readings used as billed.
+
+    Rows are plain tuples. On PostgreSQL they go in by COPY, several times faster than INSERT for a
+    chunk's thousands of rows (no SQL text, parameters or model instances per row); the entries' ids
+    are drawn from their sequence first so the lines can point at them. Elsewhere (SQLite, the
+    embedded default) ``bulk_create``.
+    """
     period = run.period
     posted_on = period.last_day
-    entries: list[LedgerEntry] = []
-    drafts: list[engine.EntryDraft] = []
-    documents: list[Bill] = []
+    now = timezone.now()
+    entries: list[tuple] = []
+    lines: list[tuple[int, engine.LineDraft]] = []  # (index of the entry in ``entries``, line)
+    documents: list[tuple] = []
     readings: list[int] = []
     for facts, bill in bills:
         for draft in bill.entries:
+            for line in draft.lines:
+                lines.append((len(entries), line))
             entries.append(
-                LedgerEntry(
-                    account_id=facts.id,
-                    kind=draft.kind,
-                    period=period,
-                    for_period=draft.for_period,
-                    amount=draft.amount,
-                    posted_on=posted_on,
-                    run=run,
-                )
-            )
-            drafts.append(draft)
+                (facts.id, draft.kind, period.first_day, draft.for_period.first_day, draft.amount, posted_on, now, "",
+                 run.pk)
+            )  # fmt: skip
         documents.append(
-            Bill(
-                account_id=facts.id,
-                period=period,
-                number=f"{period.year}{period.month:02d}{facts.number}",
-                run=run,
-                due_on=bill.due_on,
-                opening_balance=bill.opening_total,
-                charged=bill.charged,
-                recalculated=bill.recalculated,
-                penalties=bill.penalties,
-                paid=bill.paid,
-                adjusted=bill.adjusted,
-                closing_balance=bill.closing_total,
-                vat=bill.vat,
-                vat_rate=bill.vat_rate,
-            )
-        )
+            (facts.id, period.first_day, f"{period.year}{period.month:02d}{facts.number}", run.pk, now, bill.due_on,
+             bill.opening_total, bill.charged, bill.recalculated, bill.penalties, bill.paid, bill.adjusted,
+             bill.closing_total, bill.vat, bill.vat_rate)
+        )  # fmt: skip
         readings.extend(bill.billed_reading_ids)
-    LedgerEntry.objects.bulk_create(entries, batch_size=1000)
-    ChargeLine.objects.bulk_create(
-        [
-            ChargeLine(
-                entry_id=entry.pk,
-                meter_id=line.meter_id,
-                zone=line.zone,
-                basis=line.basis,
-                tier=line.tier,
-                date_from=line.date_from,
-                date_to=line.date_to,
-                previous_value=line.previous_value,
-                current_value=line.current_value,
-                volume=line.volume,
-                price=line.price,
-                amount=line.amount,
-            )
-            for entry, draft in zip(entries, drafts, strict=True)
-            for line in draft.lines
-        ],
-        batch_size=1000,
-    )
-    Bill.objects.bulk_create(documents, batch_size=1000)
+    copy = connection.vendor == "postgresql"
+    if copy:
+        ids = _next_ids(LedgerEntry, len(entries))
+        _copy(LedgerEntry, ("id", *ENTRY_FIELDS), [(pk, *row) for pk, row in zip(ids, entries, strict=True)])
+    else:
+        created = LedgerEntry.objects.bulk_create(
+            [LedgerEntry(**dict(zip(ENTRY_FIELDS, row, strict=True))) for row in entries], batch_size=1000
+        )
+        ids = [entry.pk for entry in created]
+    line_rows = [
+        (ids[index], x.meter_id, x.zone, x.basis, x.tier, x.date_from, x.date_to, x.previous_value, x.current_value,
+         x.volume, x.price, x.amount)
+        for index, x in lines
+    ]  # fmt: skip
+    if copy:
+        _copy(ChargeLine, LINE_FIELDS, line_rows)
+        _copy(Bill, BILL_FIELDS, documents)
+    else:
+        ChargeLine.objects.bulk_create(
+            [ChargeLine(**dict(zip(LINE_FIELDS, row, strict=True))) for row in line_rows], batch_size=1000
+        )
+        Bill.objects.bulk_create(
+            [Bill(**dict(zip(BILL_FIELDS, row, strict=True))) for row in documents], batch_size=1000
+        )
     for start in range(0, len(readings), 5000):
         Reading.objects.filter(pk__in=readings[start : start + 5000]).update(state=Reading.State.BILLED)
+
+
+def _next_ids(model: Any, count: int) -> list[int]:
+    """``count`` new primary keys from the table's sequence (PostgreSQL), as an INSERT would take them."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy(model: Any, fields: Sequence[str], rows: Sequence[tuple]) -> None:
+    """COPY rows (values in the order of ``fields``) into the model's table (PostgreSQL, psycopg 3)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def finish_if_complete(run: BillingRun, *, actor: Any = None) -> bool:
@@ -402,7 +454,7 @@ def finish_if_complete(run: BillingRun, *, actor: Any = None) -> bool:
         run = BillingRun.objects.select_for_update().get(pk=run.pk)
         if run.state == BillingRun.State.CLOSED:
             return True
-        if unbilled_accounts(run.period).exists():
+        if not _everything_billed(run.period):
             return False
         run.state = BillingRun.State.CLOSED
         run.finished_at = timezone.now()
@@ -415,6 +467,22 @@ def finish_if_complete(run: BillingRun, *, actor: Any = None) -> bool:
             changes={"period": str(run.period), "bills": run.bills.count()},
         )
     return True
+
+
+def _everything_billed(period: Period) -> bool:
+    """Whether every billable account has its bill for the period.
+
+    Asked after every chunk, so it must stay cheap while the close runs. Chunks are handed out from
+    the lowest account ids, so the highest one is billed last: while it has no bill the answer is
+    "no" after two index lookups. Only then the full check, and as a count: a NOT EXISTS with LIMIT 1
+    (``exists()``) let the planner, whose statistics do not know this period's bills yet, probe the
+    accounts one by one against a scan of all bills, which took up to 30 s per chunk on the bench's
+    100,000 accounts; a count is planned as one hash anti-join over the accounts and bills.
+    """
+    top = billable_accounts(period).order_by("-pk").values_list("pk", flat=True).first()
+    if top is not None and not Bill.objects.filter(account_id=top, period=period).exists():
+        return False
+    return unbilled_accounts(period).count() == 0
 
 
 def progress(run: BillingRun) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ MONTHS_NOMINATIVE = [
     _("июль"), _("август"), _("сентябрь"), _("октябрь"), _("ноябрь"), _("декабрь"),
 ]  # fmt: skip
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _PERIOD_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
@@ -30,7 +32,7 @@ class Period:
 
     @classmethod
     def of(cls, day: dt.date) -> Period:
-        return cls(day.year, day.month)
+        return _period(day.year, day.month) if cls is Period else cls(day.year, day.month)
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -46,11 +48,12 @@ class Period:
 
     @property
     def last_day(self) -> dt.date:
-        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return dt.date(self.year, self.month, self.days)
 
     @property
     def days(self) -> int:
-        return calendar.monthrange(self.year, self.month)[1]
+        # calendar.monthrange's answer, without the weekday it also works out
+        return _MONTH_DAYS[self.month] + (self.month == 2 and calendar.isleap(self.year))
 
     def day(self, number: int) -> dt.date:
         """The given day of the month, clamped to the month's length (the 31st of June is the 30th)."""
@@ -58,7 +61,7 @@ class Period:
 
     def __add__(self, months: int) -> Period:
         index = self.year * 12 + (self.month - 1) + months
-        return Period(index // 12, index % 12 + 1)
+        return _period(index // 12, index % 12 + 1)
 
     def __sub__(self, months: int) -> Period:
         return self + (-months)
@@ -75,6 +78,13 @@ class Period:
         return f"{MONTHS_NOMINATIVE[self.month - 1]} {self.year}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _period(year: int, month: int) -> Period:
+    """The period of a month, built once: periods are immutable values, and the close of a billing
+    period turns hundreds of thousands of stored dates into periods and adds months to them."""
+    return Period(year, month)
+
+
 class PeriodField(models.DateField):
     """Stores a :class:`Period` as the first day of its month: portable, indexable, sortable."""
 
@@ -88,7 +98,7 @@ class PeriodField(models.DateField):
             return None
         if isinstance(value, str):  # SQLite in some aggregate paths
             value = dt.date.fromisoformat(value)
-        return Period(value.year, value.month)
+        return _period(value.year, value.month)
 
     def to_python(self, value: Any) -> Period | None:
         if value is None or isinstance(value, Period):

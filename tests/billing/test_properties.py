@@ -103,3 +103,30 @@ def test_late_readings_end_as_if_on_time_and_the_ledger_balances(clock, norms_an
             raise Rollback
     except Rollback:
         pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    opening=st.integers(-500_00, 5000_00),
+    movements=st.lists(st.tuples(st.integers(-40, 40), st.integers(-3000_00, 3000_00)), max_size=4),
+    debts=st.lists(st.tuples(st.integers(-150, 40), st.integers(-1000_00, 3000_00)), max_size=4),
+)
+def test_penalty_days_shortcut_gives_what_the_day_by_day_walk_gives(opening, movements, debts):
+    """``penalty_days`` skips the walk when nothing can be overdue; the walk itself agrees, day by day."""
+    from unittest import mock
+
+    from billing import rules
+
+    first, last = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+    arguments = {
+        "first_day": first,
+        "last_day": last,
+        "opening": D(opening) / 100,
+        "movements": [(first + dt.timedelta(days=day), D(cents) / 100) for day, cents in movements],
+        "debts": [rules.Debt(first + dt.timedelta(days=day), D(cents) / 100) for day, cents in debts],
+        "key_rates": [(dt.date(2025, 10, 27), D("16.5"))],
+    }
+    fast = rules.penalty_days(**arguments)
+    with mock.patch.object(rules, "_never_overdue", return_value=False):
+        walked = rules.penalty_days(**arguments)
+    assert fast == walked
