@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +17,8 @@ from .selectors import preferences_for
 from .sms import new_message_id
 from .tasks import deliver_email, deliver_sms
 
+Attachment = tuple[str, bytes, str]
+
 
 def send_sms(phone: str, text: str) -> str:
     """Queue an SMS once the current transaction commits; returns the message id."""
@@ -23,9 +27,13 @@ def send_sms(phone: str, text: str) -> str:
     return message_id
 
 
-def send_email(to: str, subject: str, body: str) -> None:
-    """Queue an e-mail once the current transaction commits (SMTP in production)."""
-    transaction.on_commit(lambda: deliver_email.delay(to, subject, body))
+def send_email(to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()) -> None:
+    """Queue an e-mail once the current transaction commits (SMTP in production).
+
+    ``attachments``: (file name, content, MIME type), e.g. a bill's PDF.
+    """
+    encoded = [(name, base64.b64encode(content).decode("ascii"), mimetype) for name, content, mimetype in attachments]
+    transaction.on_commit(lambda: deliver_email.delay(to, subject, body, encoded))
 
 
 def set_channel_preferences(*, user: Any, choices: dict[str, str]) -> dict[str, str]:

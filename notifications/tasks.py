@@ -1,7 +1,9 @@
 """Delivery in the background, so a slow gateway never holds a page (in-process on the embedded default)."""
 
+import base64
+
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from .sms import SmsDeliveryError, backend
 
@@ -18,5 +20,9 @@ def deliver_sms(phone: str, text: str, message_id: str) -> None:
 
 
 @shared_task(name="notifications.deliver_email", autoretry_for=(OSError,), retry_backoff=30, max_retries=8)
-def deliver_email(to: str, subject: str, body: str) -> None:
-    send_mail(subject, body, None, [to])
+def deliver_email(to: str, subject: str, body: str, attachments: list | None = None) -> None:
+    """``attachments``: [file name, base64 content, MIME type] (task arguments travel as JSON)."""
+    message = EmailMessage(subject, body, None, [to])
+    for name, content, mimetype in attachments or []:
+        message.attach(name, base64.b64decode(content), mimetype)
+    message.send()
