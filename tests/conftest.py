@@ -1,7 +1,10 @@
 import datetime as dt
+import socket
+from email import message_from_bytes
 from unittest import mock
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -79,3 +82,29 @@ def cabinet(client, customer, meter, today):
 def send_now(monkeypatch):
     """Messages are queued after commit, which a test's own transaction never reaches: send them at once."""
     monkeypatch.setattr("notifications.services.transaction.on_commit", lambda callback, **kw: callback())
+
+
+class Inbox:
+    """What a real SMTP server received: [(recipients, email.message.Message)]."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings, send_now):
+    """A real SMTP server (aiosmtpd) on a free local port; Django's SMTP backend sends to it at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield inbox
+    controller.stop()
