@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "billing",
     "notifications",
     "portal",
+    "payments",
+    "documents",
     "core.apps.CaptchaConfig",  # django-simple-captcha, see the class
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -248,6 +250,9 @@ BILLING_PENALTY_RATE_CAP = Decimal(env("BILLING_PENALTY_RATE_CAP", "9.5"))
 BILLING_PENALTY_RATE_CAP_UNTIL = dt.date.fromisoformat(env("BILLING_PENALTY_RATE_CAP_UNTIL", "2027-01-01"))
 # Accounts per unit of work of a period close (one transaction, one Celery task).
 BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 2000)
+# Documents: the fonts of every PDF (fonts-dejavu), bills per task of the e-bill mailing after a close.
+DOCUMENTS_FONT_DIR = env("DOCUMENTS_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+DOCUMENTS_EBILL_CHUNK_SIZE = env_int("DOCUMENTS_EBILL_CHUNK_SIZE", 200)
 
 # --- Messages -------------------------------------------------------------------------------
 # Local backend by default (messages in the database and the log); production: the HTTP gateway.
@@ -281,6 +286,46 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Демо Энергосбыт <n
 # Where links in e-mails point (the portal's public address).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_CONFIRM_MAX_AGE = env_int("EMAIL_CONFIRM_MAX_AGE", 60 * 60 * 24)
+
+# --- Payments (card acquiring, fiscal receipts, autopay) -----------------------------------------
+# Acquirer: "local" (embedded test acquirer with its own card page) or "yookassa" (YooKassa API v3).
+PAYMENTS_ACQUIRER = env("PAYMENTS_ACQUIRER", "local")
+PAYMENTS_ACQUIRERS = {
+    "local": "payments.acquirers.LocalAcquirer",
+    "yookassa": "payments.acquirers.YooKassaAcquirer",
+}
+# The local acquirer signs its notifications (HMAC-SHA256) with this secret; when NOTIFY_URL is set it
+# POSTs them there over HTTP, otherwise it hands them to the same handler in-process.
+PAYMENTS_LOCAL_SECRET = env("PAYMENTS_LOCAL_SECRET", "local-acquirer-test-secret")
+PAYMENTS_LOCAL_NOTIFY_URL = env("PAYMENTS_LOCAL_NOTIFY_URL")
+PAYMENTS_YOOKASSA_URL = env("PAYMENTS_YOOKASSA_URL", "https://api.yookassa.ru/v3")
+PAYMENTS_YOOKASSA_SHOP_ID = env("PAYMENTS_YOOKASSA_SHOP_ID")
+PAYMENTS_YOOKASSA_SECRET = env("PAYMENTS_YOOKASSA_SECRET")
+# Addresses YooKassa sends notifications from (its documentation); others are refused.
+PAYMENTS_YOOKASSA_ALLOWED_IPS = env_list(
+    "PAYMENTS_YOOKASSA_ALLOWED_IPS",
+    "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11/32,77.75.156.35/32,77.75.154.128/25,2a02:5180::/32",
+)
+PAYMENTS_HTTP_TIMEOUT = env_int("PAYMENTS_HTTP_TIMEOUT", 15)
+# The largest single payment a customer may make (roubles).
+PAYMENTS_MAX_AMOUNT = Decimal(env("PAYMENTS_MAX_AMOUNT", "500000"))
+# Fiscal receipts (54-ФЗ): "local" (fills and signs with a test key) or "atol" (ATOL Online-like cloud service).
+PAYMENTS_FISCAL = env("PAYMENTS_FISCAL", "local")
+PAYMENTS_FISCALS = {"local": "payments.fiscal.LocalFiscal", "atol": "payments.fiscal.AtolFiscal"}
+PAYMENTS_FISCAL_KEY_SEED = env("PAYMENTS_FISCAL_KEY_SEED", "test")
+PAYMENTS_FISCAL_FN_NUMBER = env("PAYMENTS_FISCAL_FN_NUMBER", "9999078900000001")
+PAYMENTS_TAXATION_SYSTEM = env("PAYMENTS_TAXATION_SYSTEM", "osn")  # общая система налогообложения
+PAYMENTS_ATOL_URL = env("PAYMENTS_ATOL_URL", "https://online.atol.ru/possystem/v4")
+PAYMENTS_ATOL_LOGIN = env("PAYMENTS_ATOL_LOGIN")
+PAYMENTS_ATOL_PASSWORD = env("PAYMENTS_ATOL_PASSWORD")
+PAYMENTS_ATOL_GROUP = env("PAYMENTS_ATOL_GROUP")
+# Autopay: notices for tomorrow's charges, then today's charges, once a day (celery beat).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "payments-autopay-daily": {"task": "payments.autopay_daily", "schedule": crontab(hour=9, minute=0)},
+}
 
 # --- Sign-up protection and the staff's second factor ------------------------------------------
 # CAPTCHA on the public sign-up forms (django-simple-captcha). Its test mode (the answer "PASSED"

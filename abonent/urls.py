@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("backoffice/", admin.site.urls),
+    path("pay/", include("payments.urls")),
     path("", include("portal.urls")),
 ]

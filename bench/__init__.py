@@ -41,4 +41,5 @@ from __future__ import annotations
 GROUPS: dict[str, str] = {
     "readings": "bench.readings",
     "billing": "bench.billing",
+    "bills": "bench.bills",
 }

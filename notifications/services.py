@@ -13,7 +13,7 @@ from core.audit import audit
 from core.errors import DomainError
 
 from .models import Channel, ChannelPreference, Kind
-from .selectors import preferences_for
+from .selectors import channel_for, preferences_for
 from .sms import new_message_id
 from .tasks import deliver_email, deliver_sms
 
@@ -34,6 +34,31 @@ def send_email(to: str, subject: str, body: str, attachments: Sequence[Attachmen
     """
     encoded = [(name, base64.b64encode(content).decode("ascii"), mimetype) for name, content, mimetype in attachments]
     transaction.on_commit(lambda: deliver_email.delay(to, subject, body, encoded))
+
+
+def notify(
+    *,
+    user: Any,
+    kind: str,
+    subject: str,
+    text: str,
+    url: str = "",
+    account: Any = None,
+    event_key: str = "",
+) -> None:
+    """Tell a customer about an event (bill ready, request answered...) by the channel they chose
+    for ``kind`` (a :class:`~notifications.models.Kind`).
+
+    ``subject`` heads an e-mail, ``text`` is the message itself (short enough for an SMS), ``url``
+    the portal page it is about, ``event_key`` names the event so that it is told once. Call it
+    inside the transaction that records the event: nothing is sent if that transaction rolls back.
+    """
+    channel = channel_for(user, kind)
+    if channel == Channel.SMS:
+        send_sms(user.phone, text)
+    elif channel == Channel.EMAIL:
+        body = text + (f"\n\n{url}" if url else "")
+        send_email(user.email, subject, body)
 
 
 def set_channel_preferences(*, user: Any, choices: dict[str, str]) -> dict[str, str]:

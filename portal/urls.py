@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
+from documents import views as document_views
+
 from . import account_views, identity_views, profile_views, views
 
 app_name = "portal"
@@ -32,4 +34,8 @@ urlpatterns = [
     re_path(r"^a/(?P<number>\d{10})/history/$", views.history, name="history"),
     re_path(r"^a/(?P<number>\d{10})/bills/$", views.bills, name="bills"),
     re_path(r"^a/(?P<number>\d{10})/bills/(?P<period>\d{4}-\d{2})/$", views.bill, name="bill"),
+    re_path(r"^a/(?P<number>\d{10})/bills/(?P<period>\d{4}-\d{2})/pdf$", document_views.bill_pdf, name="bill_pdf"),
+    re_path(r"^a/(?P<number>\d{10})/money/$", document_views.money_history, name="money_history"),
+    re_path(r"^a/(?P<number>\d{10})/money/history\.csv$", document_views.history_csv, name="history_csv"),
+    re_path(r"^a/(?P<number>\d{10})/money/statement$", document_views.statement, name="statement"),
 ]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "documents"
+    verbose_name = "Документы"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401
