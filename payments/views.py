@@ -7,6 +7,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -175,6 +176,8 @@ def test_acquirer(request: HttpRequest, provider_id: str) -> HttpResponse:
     The card number is only matched against the test cards and forgotten: only the outcome and
     the last four digits are kept, as a bank's receipt page would show them.
     """
+    if settings.PAYMENTS_ACQUIRER != LocalAcquirer.code:
+        raise Http404
     row = get_object_or_404(LocalAcquirerPayment, pk=provider_id)
     error = ""
     step = "card"

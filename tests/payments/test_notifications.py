@@ -136,3 +136,16 @@ def test_confirming_with_another_amount_is_refused_and_audited(payer):
         confirm_payment(payment_id=payment.pk, amount=Decimal("1234.55"))
     assert AuditEntry.objects.filter(action="payments.amount_mismatch", changes__payment=str(payment.pk)).exists()
     assert balance(payer.flat) == Decimal("1234.56")
+
+
+def test_beside_a_real_acquirer_the_local_test_acquirer_is_unreachable(client, payer, settings):
+    """A notification signed with the local test secret, and the test card page, only exist where the
+    local acquirer is the configured one; in production (YooKassa) both answer 404 and nothing moves."""
+    payment = start(payer, dacha="")
+    settings.PAYMENTS_ACQUIRER = "yookassa"
+
+    assert post_notification(client, notification(payment)).status_code == 404
+    assert client.get(f"/pay/test-acquirer/{payment.provider_payment_id}/").status_code == 404
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.PENDING
+    assert balance(payer.flat) == Decimal("1234.56")
