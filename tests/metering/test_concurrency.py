@@ -6,45 +6,16 @@ Needs real row locks across connections, so it runs on PostgreSQL only.
 import itertools
 import threading
 
-import pytest
-from django.db import connection
-
 from core.errors import DomainError
 from metering.models import Reading
 from metering.services import submit_readings
+from tests.concurrency import POSTGRES_ONLY, run_in_threads
 from tests.factories import MeterFactory, UserFactory, history
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections need PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 THREADS = 4
 ROUNDS = 5
-
-
-def run_in_threads(jobs):
-    """Run each job in its own thread (and so its own connection), all released at once."""
-    start = threading.Barrier(len(jobs))
-    errors = []
-
-    def worker(job):
-        try:
-            start.wait(timeout=30)
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a submission hung"
-    assert not errors, errors
 
 
 def test_no_lost_update_and_never_a_lower_value_after_a_higher_one():

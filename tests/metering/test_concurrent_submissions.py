@@ -1,15 +1,15 @@
 """Concurrent submissions for one meter are judged one after another: none is lost, and a lower
-value is never stored after a higher one. Needs real row locks across connections (PostgreSQL);
-on SQLite the same guarantee comes from BEGIN IMMEDIATE, which serialises all writers."""
+value is never stored after a higher one. On PostgreSQL that is the meter's row lock (see
+test_concurrency.py for more rounds); on SQLite, BEGIN IMMEDIATE, which serialises all writers."""
 
 import threading
 
 import pytest
-from django.db import connection, connections
 
 from core.errors import DomainError
 from metering.models import Reading
 from metering.services import submit_readings
+from tests.concurrency import run_in_threads
 from tests.factories import MeterFactory, UserFactory, history
 
 
@@ -20,23 +20,21 @@ def test_parallel_submissions_never_store_a_lower_value_after_a_higher_one():
     users = [UserFactory() for _ in range(8)]
     values = [11_210 + 10 * i for i in range(8)]
     outcomes: list[tuple[int, str]] = []
-    start = threading.Barrier(len(values))
+    lock = threading.Lock()
 
-    def send(user, value):
-        try:
-            start.wait()
-            submit_readings(meter=meter, values=[str(value)], channel="api", actor=user)
-            outcomes.append((value, "accepted"))
-        except DomainError as error:
-            outcomes.append((value, error.code))
-        finally:
-            connections.close_all()
+    def sender(user, value):
+        def job():
+            try:
+                submit_readings(meter=meter, values=[str(value)], channel="api", actor=user)
+                outcome = "accepted"
+            except DomainError as error:
+                outcome = error.code
+            with lock:
+                outcomes.append((value, outcome))
 
-    threads = [threading.Thread(target=send, args=(u, v)) for u, v in zip(users, reversed(values), strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        return job
+
+    run_in_threads([sender(u, v) for u, v in zip(users, reversed(values), strict=True)], timeout=60)
 
     assert len(outcomes) == len(values)
     accepted = [v for v, outcome in outcomes if outcome == "accepted"]
@@ -49,4 +47,3 @@ def test_parallel_submissions_never_store_a_lower_value_after_a_higher_one():
     )
     assert sorted(stored) == sorted(accepted)  # nothing accepted was lost
     assert stored == sorted(stored)  # in the order stored, values only grow
-    assert connection.vendor in ("postgresql", "sqlite")

@@ -9,45 +9,19 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from billing.models import LedgerEntry
 from billing.selectors import balance
 from payments.models import Payment, Receipt
 from payments.services import start_payment
+from tests.concurrency import POSTGRES_ONLY, run_in_threads
 
 from .conftest import notification, post_notification
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections need PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 THREADS = 8
-
-
-def run_in_threads(jobs):
-    start = threading.Barrier(len(jobs))
-    errors = []
-
-    def worker(job):
-        try:
-            start.wait(timeout=30)
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a notification hung"
-    assert not errors, errors
 
 
 @pytest.mark.parametrize("round_", range(3))
