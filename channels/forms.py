@@ -26,7 +26,8 @@ class MeterReadingsForm(forms.Form):
     """The zones of one meter; its fields are prefixed with the meter (several meters on one page)."""
 
     def __init__(self, *args: Any, meter: Meter, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"m{meter.pk}", **kwargs)
+        kwargs["prefix"] = f"m{meter.pk}"
+        super().__init__(*args, **kwargs)
         self.meter = meter
         for zone in meter.zones:
             self.fields[zone] = forms.CharField(

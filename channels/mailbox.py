@@ -10,6 +10,7 @@ accepted and dropped, so two robots never answer each other.
 from __future__ import annotations
 
 import logging
+import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -17,7 +18,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils.html import strip_tags
 
 from .services import EmailAnswer, handle_readings_email
@@ -25,6 +26,8 @@ from .services import EmailAnswer, handle_readings_email
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1024 * 1024
+# Where an HTML message breaks lines: the first line must not run into the second.
+_BLOCK_END = re.compile(r"<br\s*/?>|</(p|div|li|tr|h[1-6]|pre|blockquote)\s*>", re.IGNORECASE)
 
 
 def is_automatic(message: EmailMessage) -> bool:
@@ -53,7 +56,9 @@ def plain_text(message: EmailMessage) -> str:
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
     if not isinstance(content, str):
         return ""
-    return strip_tags(content) if part.get_content_type() == "text/html" else content
+    if part.get_content_type() == "text/html":
+        return strip_tags(_BLOCK_END.sub("\n", content))
+    return content
 
 
 def receive(raw: bytes) -> EmailAnswer | None:
@@ -72,11 +77,13 @@ def receive(raw: bytes) -> EmailAnswer | None:
 
 
 def _receive_in_thread(raw: bytes) -> EmailAnswer | None:
-    close_old_connections()  # a long-running server: never reuse a connection the database dropped
+    # A worker thread of a long-running server: its own connection per message, closed after it
+    # (a mailbox's rate does not need a kept connection, and none is left behind a dropped database).
+    close_old_connections()
     try:
         return receive(raw)
     finally:
-        close_old_connections()
+        connections.close_all()
 
 
 class ReadingsMailbox:

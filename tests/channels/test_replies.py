@@ -33,7 +33,9 @@ def meters(draw):
     for zone in replies.SMS_ZONES[scheme]:
         if draw(st.booleans()) or scheme == 1:
             day = draw(DAYS)
-            latest[zone] = Reading(zone=zone, value=draw(VALUES), taken_on=day, state=draw(STATES), period=Period.of(day))
+            latest[zone] = Reading(
+                zone=zone, value=draw(VALUES), taken_on=day, state=draw(STATES), period=Period.of(day)
+            )
     return scheme, draw(st.text(alphabet="0123456789ABC", min_size=4, max_size=20)), latest
 
 
@@ -78,5 +80,10 @@ def test_any_refusal_always_fits(code, message):
 
 
 def test_the_fixed_texts_fit_one_or_two_parts():
-    for text in (replies.help_text(), replies.unlinked_phone(), replies.rate_limited(15), replies.several_meters("1" * 10)):
+    for text in (
+        replies.help_text(),
+        replies.unlinked_phone(),
+        replies.rate_limited(15),
+        replies.several_meters("1" * 10),
+    ):
         assert fits(text), text

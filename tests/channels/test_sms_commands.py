@@ -52,9 +52,7 @@ def test_three_zones_are_peak_night_semipeak_as_in_the_article(gateway, customer
     assert "пик 1426, ночь 3436, полупик 2426" in reply
 
 
-@pytest.mark.parametrize(
-    "text", ["  001 # 11400 ", "001#11 400", "001＃11400", "\n001#11400\n", "001 #11400#"]
-)
+@pytest.mark.parametrize("text", ["  001 # 11400 ", "001#11 400", "001＃11400", "\n001#11400\n", "001 #11400#"])
 def test_what_people_type_is_tolerated(gateway, meter, text):
     reply = gateway.reply(text)
     assert "показания приняты" in reply
@@ -130,7 +128,9 @@ def test_a_phone_of_a_customer_without_linked_accounts_gets_registration_instruc
     UserFactory(phone="+79165550000")
     for phone in ("+79165550000", "+79160000000"):  # a user without accounts, and nobody at all
         reply = gateway.reply("001#123456", phone=phone)
-        assert reply.startswith("Номер не привязан к лицевому счёту. Зарегистрируйтесь на 127.0.0.1:8000/register/account/")
+        assert reply.startswith(
+            "Номер не привязан к лицевому счёту. Зарегистрируйтесь на 127.0.0.1:8000/register/account/"
+        )
     assert Reading.objects.filter(source=Reading.Source.SMS).count() == 0
 
 
