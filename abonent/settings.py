@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "portal",
     "payments",
     "documents",
+    "channels",
     "core.apps.CaptchaConfig",  # django-simple-captcha, see the class
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -326,6 +327,25 @@ CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "payments-autopay-daily": {"task": "payments.autopay_daily", "schedule": crontab(hour=9, minute=0)},
 }
+
+# --- Channels: SMS commands, the form without login, readings by e-mail ----------------------------
+# The SMS gateway signs each inbound webhook body with HMAC-SHA256 under this secret (hex, X-Signature).
+# The demo value is for the embedded default only; abonent.settings_production requires a real one.
+SMS_WEBHOOK_SECRET = env("SMS_WEBHOOK_SECRET", "demo-sms-secret")
+# Inbound SMS per phone in the window; over it the gateway gets 429 and the phone one notice per window.
+SMS_RATE_LIMIT = env_int("SMS_RATE_LIMIT", 10)
+SMS_RATE_WINDOW_SECONDS = env_int("SMS_RATE_WINDOW_SECONDS", 900)
+# The readings form without login: CAPTCHA once an address or an account number was tried this many
+# times in an hour; attempts allowed per address and per account number in an hour.
+PUBLIC_FORM_CAPTCHA_AFTER = env_int("PUBLIC_FORM_CAPTCHA_AFTER", 3)
+PUBLIC_FORM_PER_IP_HOUR = env_int("PUBLIC_FORM_PER_IP_HOUR", 30)
+PUBLIC_FORM_PER_ACCOUNT_HOUR = env_int("PUBLIC_FORM_PER_ACCOUNT_HOUR", 10)
+# The readings mailbox (manage.py readings_mailbox): addresses it accepts mail for, where it listens,
+# messages per sender and hour (over it: 451, the sending server retries later).
+READINGS_MAILBOX_ADDRESSES = [a.lower() for a in env_list("READINGS_MAILBOX_ADDRESSES", "pokazaniya@example.ru")]
+READINGS_MAILBOX_HOST = env("READINGS_MAILBOX_HOST", "127.0.0.1")
+READINGS_MAILBOX_PORT = env_int("READINGS_MAILBOX_PORT", 2525)
+READINGS_EMAIL_PER_HOUR = env_int("READINGS_EMAIL_PER_HOUR", 20)
 
 # --- Sign-up protection and the staff's second factor ------------------------------------------
 # CAPTCHA on the public sign-up forms (django-simple-captcha). Its test mode (the answer "PASSED"

@@ -74,6 +74,8 @@ class Options:
     billing_sqlite_accounts: int = 100_000  # group billing: accounts closed on SQLite
     billing_workers: int = 2  # group billing: Celery worker processes (prefork concurrency)
     billing_chunk_size: int = 0  # group billing: BILLING_CHUNK_SIZE for the run; 0 = the settings' default
+    sms_phones: int = 2000  # group sms: phones (each linked to one synthetic account); even
+    sms_bodies: int = 40000  # group sms: signed bodies written for the measured run
 
 
 @dataclass
