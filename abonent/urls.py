@@ -12,5 +12,6 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("backoffice/", admin.site.urls),
     path("pay/", include("payments.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("portal.urls")),
 ]
