@@ -53,7 +53,7 @@ def quiet_hours() -> rules.QuietHours | None:
     return rules.QuietHours.parse(settings.NOTIFICATIONS_QUIET_HOURS)
 
 
-def new_message(
+def build_message(
     *,
     channel: str,
     recipient: str,
@@ -65,7 +65,7 @@ def new_message(
     event_key: str = "",
     hold_in_quiet_hours: bool = False,
 ) -> OutboxMessage:
-    """Write one message to the outbox (call inside the event's transaction); it is queued on commit.
+    """An outbox row, not saved yet (``tell`` saves a batch at once).
 
     ``hold_in_quiet_hours``: an SMS written during the quiet hours waits for their end. Codes and
     security messages never pass it.
@@ -74,8 +74,7 @@ def new_message(
     available = now
     if hold_in_quiet_hours and channel == Channel.SMS:
         available = rules.held_until(now, quiet_hours(), ZoneInfo(settings.TIME_ZONE)) or now
-    due = available <= now
-    message = OutboxMessage.objects.create(
+    return OutboxMessage(
         channel=channel,
         recipient=recipient,
         subject=subject[:255],
@@ -85,11 +84,21 @@ def new_message(
         kind=kind,
         event_key=event_key,
         available_at=available,
-        queued_at=now if due else None,  # a held message is queued by the sweeper when it is due
+        queued_at=now if available <= now else None,  # a held message is queued by the sweeper when due
     )
-    if due:
-        queue_on_commit([message.pk])
+
+
+def new_message(**fields: Any) -> OutboxMessage:
+    """Write one message to the outbox (call inside the event's transaction); it is queued on commit."""
+    message = build_message(**fields)
+    message.save()
+    queue_on_commit(due_ids([message]))
     return message
+
+
+def due_ids(messages: Sequence[OutboxMessage]) -> list[int]:
+    """The saved rows to queue at commit: all but the ones held for the quiet hours."""
+    return [m.pk for m in messages if m.queued_at is not None]
 
 
 def queue_on_commit(message_ids: Sequence[int]) -> None:

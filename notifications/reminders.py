@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -41,35 +41,42 @@ def _account_url(account: Account) -> str:
     return reverse("portal:account", args=[account.number])
 
 
-def _links_in_user_batches(links: QuerySet[AccountLink]) -> Iterator[dict[Any, list[AccountLink]]]:
-    """The links grouped by user, ``NOTIFICATIONS_BATCH_SIZE`` users at a time (keyset on the user id)."""
+def _user_batches(eligible: Callable[[QuerySet[Account]], QuerySet[Account]]) -> Iterator[dict[Any, list[AccountLink]]]:
+    """Active users with their links to eligible accounts, ``NOTIFICATIONS_BATCH_SIZE`` users at a time.
+
+    The users are walked by id (keyset on the links' user index); ``eligible`` narrows only the
+    accounts of the batch, so each batch costs the same however many accounts there are.
+    """
     last = 0
     size = settings.NOTIFICATIONS_BATCH_SIZE
     while True:
         user_ids = list(
-            links.filter(user_id__gt=last).order_by("user_id").values_list("user_id", flat=True).distinct()[:size]
+            AccountLink.objects.filter(user_id__gt=last, user__is_active=True)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()[:size]
         )
         if not user_ids:
             return
-        grouped: dict[Any, list[AccountLink]] = defaultdict(list)
-        batch = (
-            links.filter(user_id__in=user_ids).select_related("user", "account").order_by("user_id", "account__number")
-        )
-        for link in batch:
-            grouped[link.user].append(link)
-        yield grouped
         last = user_ids[-1]
-
-
-def _recipients(accounts: QuerySet[Account]) -> QuerySet[AccountLink]:
-    return AccountLink.objects.filter(account__in=accounts, user__is_active=True)
+        accounts = eligible(Account.objects.filter(links__user_id__in=user_ids, status=Account.Status.ACTIVE))
+        links = (
+            AccountLink.objects.filter(user_id__in=user_ids, account__in=accounts.values("pk"))
+            .select_related("user", "account")
+            .order_by("user_id", "account__number")
+        )
+        grouped: dict[Any, list[AccountLink]] = defaultdict(list)
+        for link in links:
+            grouped[link.user].append(link)
+        if grouped:
+            yield grouped
 
 
 # --- Readings ------------------------------------------------------------------------------------
 
 
-def accounts_without_readings(period: Period) -> QuerySet[Account]:
-    """Active accounts with an active meter and no reading sent for ``period`` on any of them."""
+def without_readings(accounts: QuerySet[Account], period: Period) -> QuerySet[Account]:
+    """Of ``accounts``, those with an active meter and no reading sent for ``period`` on any of them."""
     metered = Meter.objects.filter(account=OuterRef("pk"), status=Meter.Status.ACTIVE)
     submitted = Reading.objects.filter(
         meter__account=OuterRef("pk"),
@@ -77,7 +84,7 @@ def accounts_without_readings(period: Period) -> QuerySet[Account]:
         period=period,
         state__in=SUBMITTED_STATES,
     )
-    return Account.objects.filter(Exists(metered), status=Account.Status.ACTIVE).exclude(Exists(submitted))
+    return accounts.filter(Exists(metered)).exclude(Exists(submitted))
 
 
 def remind_readings(*, today: dt.date) -> int:
@@ -97,7 +104,7 @@ def remind_readings(*, today: dt.date) -> int:
     key = rules.readings_event_key(prefix, status.period)
     values = {"period": status.period.label, "until": f"{status.closes_on:%d.%m.%Y}"}
     told = 0
-    for grouped in _links_in_user_batches(_recipients(accounts_without_readings(status.period))):
+    for grouped in _user_batches(lambda accounts: without_readings(accounts, status.period)):
         events = []
         for user, links in grouped.items():
             accounts = [link.account for link in links]
@@ -133,12 +140,15 @@ def remind_readings(*, today: dt.date) -> int:
 # --- Debts and penalties -------------------------------------------------------------------------
 
 
-def accounts_in_debt() -> QuerySet[Account]:
-    """Accounts whose ledger sums to a debt (the exact figure is the penalty forecast's)."""
+def accounts_in_debt() -> list[int]:
+    """Ids of active accounts whose ledger sums to a debt (one aggregate a day; the exact figure is
+    the penalty forecast's)."""
     owing = (
         LedgerEntry.objects.values("account_id").annotate(total=Sum("amount")).filter(total__gt=0).values("account_id")
     )
-    return Account.objects.filter(pk__in=owing, status=Account.Status.ACTIVE)
+    return list(
+        Account.objects.filter(pk__in=owing, status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def debt_event(*, link: AccountLink, notice: rules.DebtNotice, debt: Any) -> Event:
@@ -176,14 +186,10 @@ def remind_debts(*, today: dt.date) -> int:
     """Debts whose penalty starts within ``NOTIFICATIONS_PENALTY_NOTICE_DAYS`` (once per start date)
     or already accrues (once a month), from ``billing.selectors.penalty_forecast``."""
     told = 0
-    last = 0
+    debtors = accounts_in_debt()
     size = settings.NOTIFICATIONS_BATCH_SIZE
-    candidates = accounts_in_debt()
-    while True:
-        accounts = list(candidates.filter(pk__gt=last).order_by("pk")[:size])
-        if not accounts:
-            return told
-        last = accounts[-1].pk
+    for start in range(0, len(debtors), size):
+        accounts = list(Account.objects.filter(pk__in=debtors[start : start + size]).order_by("pk"))
         notices: dict[int, tuple[rules.DebtNotice, Any]] = {}
         for account in accounts:
             forecast = billing_selectors.penalty_forecast(account, today=today)
@@ -205,6 +211,7 @@ def remind_debts(*, today: dt.date) -> int:
                 for link in links.order_by("account_id", "pk")
             ]
         )
+    return told
 
 
 # --- Meter verification --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from core.audit import audit
 from core.errors import DomainError, NotFound
 
 from . import outbox
-from .models import EXTERNAL_CHANNELS, Channel, ChannelPreference, Kind, Notification
+from .models import EXTERNAL_CHANNELS, Channel, ChannelPreference, Kind, Notification, OutboxMessage
 from .selectors import channels_for_users, preferences_for, unread_cache_key
 
 Attachment = tuple[str, bytes, str]
@@ -95,18 +95,16 @@ def notify(
 def tell(events: Sequence[Event]) -> int:
     """Tell many events at once (the reminders' batches); returns how many were told now.
 
-    An event already told to its user is skipped (one query for the batch; the unique constraints
-    decide between concurrent runs). For each new one: the centre's entry and, for SMS or e-mail,
-    the outbox row, in one savepoint.
+    An event already told to its user is skipped (one query for the batch). The new ones are
+    written together: the centre's entries and, for SMS or e-mail, the outbox rows, in one
+    savepoint. Should a concurrent run have told some of them in between (the unique constraints
+    refuse the batch), they are written one by one and those are skipped.
     """
     if not events:
         return 0
     for event in events:
         if event.kind not in Kind.values:
             raise ValueError(f"unknown kind of message: {event.kind!r}")
-    told: set[int] = set()
-    queued: list[int] = []
-    count = 0
     with transaction.atomic():
         users = {event.user.pk: event.user for event in events}
         known = set(
@@ -115,42 +113,57 @@ def tell(events: Sequence[Event]) -> int:
             ).values_list("user_id", "event_key")
         )
         channels = {kind: channels_for_users(users.values(), kind) for kind in {event.kind for event in events}}
+        todo: list[tuple[Event, str]] = []
         for event in events:
             if (event.user.pk, event.event_key) in known:
                 continue
+            known.add((event.user.pk, event.event_key))  # the same event twice in one batch: once
             channel = channels[event.kind][event.user.pk]
             if channel == Channel.NONE:
                 continue
-            if channel in event.not_by:
-                channel = Channel.PORTAL
-            try:
-                with transaction.atomic():
-                    Notification.objects.create(
-                        user=event.user,
-                        kind=event.kind,
-                        event_key=event.event_key,
-                        subject=event.subject[:200],
-                        text=event.text,
-                        url=event.url,
-                        account=event.account,
-                        channel=channel,
-                    )
-                    if channel in EXTERNAL_CHANNELS:
-                        queued.append(_outbox_message(event, channel).pk)
-            except IntegrityError:  # told by a concurrent run of the same reminder
-                continue
-            known.add((event.user.pk, event.event_key))
-            told.add(event.user.pk)
-            count += 1
-        outbox.queue_on_commit(queued)
-        _forget_unread_on_commit(told)
-    return count
+            todo.append((event, Channel.PORTAL if channel in event.not_by else channel))
+        try:
+            with transaction.atomic():
+                told = _write(todo)
+        except IntegrityError:  # a concurrent run of the same reminder got there first
+            told = []
+            for item in todo:
+                try:
+                    with transaction.atomic():
+                        told += _write([item])
+                except IntegrityError:
+                    continue
+        _forget_unread_on_commit({event.user.pk for event, _channel in told})
+    return len(told)
 
 
-def _outbox_message(event: Event, channel: str) -> Any:
+def _write(items: list[tuple[Event, str]]) -> list[tuple[Event, str]]:
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=event.user,
+                kind=event.kind,
+                event_key=event.event_key,
+                subject=event.subject[:200],
+                text=event.text,
+                url=event.url,
+                account=event.account,
+                channel=channel,
+            )
+            for event, channel in items
+        ]
+    )
+    messages = OutboxMessage.objects.bulk_create(
+        [_outbox_message(event, channel) for event, channel in items if channel in EXTERNAL_CHANNELS]
+    )
+    outbox.queue_on_commit(outbox.due_ids(messages))
+    return items
+
+
+def _outbox_message(event: Event, channel: str) -> OutboxMessage:
     user = event.user
     if channel == Channel.SMS:
-        return outbox.new_message(
+        return outbox.build_message(
             channel=channel,
             recipient=user.phone,
             body=event.text,
@@ -161,7 +174,7 @@ def _outbox_message(event: Event, channel: str) -> Any:
         )
     link = settings.SITE_URL.rstrip("/") + event.url if event.url.startswith("/") else event.url
     body = "\n\n".join(part for part in (event.text, link, settings.COMPANY["name"]) if part)
-    return outbox.new_message(
+    return outbox.build_message(
         channel=channel,
         recipient=user.email,
         subject=event.subject,
