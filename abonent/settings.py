@@ -300,6 +300,8 @@ NOTIFICATIONS_REQUEUE_SECONDS = env_int("NOTIFICATIONS_REQUEUE_SECONDS", 120)
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 10)
 NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 5000)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "abonent.local")
+# Sent outbox rows are deleted after this many days (their text is emptied at once when sent).
+NOTIFICATIONS_OUTBOX_KEEP_DAYS = env_int("NOTIFICATIONS_OUTBOX_KEEP_DAYS", 30)
 # Reminders: days before the window's last day, before a penalty starts, before a meter's verification
 # date; users or accounts per transaction; days after a close in which "bill ready" is caught up.
 NOTIFICATIONS_DEADLINE_NOTICE_DAYS = env_int("NOTIFICATIONS_DEADLINE_NOTICE_DAYS", 2)

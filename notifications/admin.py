@@ -19,6 +19,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     search_fields = ("=key", "=recipient", "event_key")
     readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "attachments"]
     exclude = ("attachments",)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "attachments"]
+        # A message written straight to an address (a code, a security notice) is not shown to staff.
+        return fields if obj is not None and obj.kind else [f for f in fields if f != "body"]
+
     actions = ["send_again"]
     date_hierarchy = "created_at"
 

@@ -83,7 +83,10 @@ class Notification(models.Model):
     event once, whatever the number of runs of the reminder that found it.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: the unique constraint and the indexes below lead with the user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(_("вид сообщений"), max_length=20, choices=Kind.choices)
     event_key = models.CharField(_("событие"), max_length=200)
     subject = models.CharField(_("тема"), max_length=200)
@@ -141,6 +144,7 @@ class OutboxMessage(models.Model):
     channel = models.CharField(_("канал"), max_length=6, choices=Channel.choices)
     recipient = models.CharField(_("получатель"), max_length=254)
     subject = models.CharField(_("тема"), max_length=255, blank=True)
+    # Both emptied once delivered: codes are not kept in clear, PDFs not kept twice.
     body = models.TextField(_("текст"))
     attachments = models.JSONField(_("вложения"), default=list, blank=True)  # [name, base64, MIME type]
     user = models.ForeignKey(
@@ -175,7 +179,8 @@ class OutboxMessage(models.Model):
                 fields=["state", "available_at"],
                 name="outbox_unsent",
                 condition=models.Q(state__in=["pending", "sending"]),
-            )
+            ),
+            models.Index(fields=["created_at"], name="outbox_created"),  # the daily purge, the back office
         ]
 
     def __str__(self) -> str:

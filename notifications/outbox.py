@@ -179,7 +179,7 @@ def deliver(message_id: int) -> str:
         return _failed(message, error)
     now = timezone.now()
     marked = OutboxMessage.objects.filter(pk=message.pk, claim=message.claim).update(
-        state=State.SENT, sent_at=now, lease_until=None, claim=None, attachments=[], last_error=""
+        state=State.SENT, sent_at=now, lease_until=None, claim=None, body="", attachments=[], last_error=""
     )
     if not marked:  # our lease expired and another worker took the row: it sends under the same key
         log.warning("outbox message %s was taken over while being sent", message.pk)
@@ -261,3 +261,19 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 10_000) -> dict[
         outcome = deliver(message_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def purge(*, now: dt.datetime | None = None, chunk: int = 10_000) -> int:
+    """Delete sent rows older than ``NOTIFICATIONS_OUTBOX_KEEP_DAYS`` (daily); failed ones stay for staff.
+
+    The centre's entries stay, and they alone decide that an event was told, so nothing is told again.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.NOTIFICATIONS_OUTBOX_KEEP_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.filter(created_at__lt=cutoff, state=State.SENT).values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            return deleted
+        deleted += OutboxMessage.objects.filter(pk__in=ids).delete()[0]

@@ -1,5 +1,5 @@
 """Reminders found by the daily beat task: the submission window, its deadline, debts and penalties,
-meter verification; plus a catch-up of "bill ready" after a recent close.
+meter verification; plus a catch-up of "bill ready" after a recent close, and the outbox's purge.
 
 Each reminder asks the pure rules (``rules.py``) whether it is due, finds its recipients in
 batches (``NOTIFICATIONS_BATCH_SIZE`` users or accounts, one transaction each) and hands events
@@ -28,7 +28,7 @@ from customers.models import Account, AccountLink
 from metering.models import Meter, Reading
 from metering.selectors import window_status
 
-from . import rules
+from . import outbox, rules
 from .events import tell_bills_ready
 from .models import Kind
 from .services import Event, tell
@@ -279,6 +279,10 @@ def catch_up_bills(*, today: dt.date) -> int:
     return told
 
 
+def purge_outbox(*, today: dt.date) -> int:
+    return outbox.purge()
+
+
 def run_daily(*, today: dt.date) -> dict[str, int]:
     """Every reminder in turn; one failing does not stop the others, and its error is raised at the
     end (the task is retried: what was told already is not told again)."""
@@ -289,6 +293,7 @@ def run_daily(*, today: dt.date) -> dict[str, int]:
         "debts": remind_debts,
         "verifications": remind_verifications,
         "bills": catch_up_bills,
+        "outbox_purged": purge_outbox,
     }
     for name, job in jobs.items():
         try:

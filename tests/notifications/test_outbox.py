@@ -37,6 +37,7 @@ def test_an_sms_is_delivered_only_after_its_transaction_commits(today, django_ca
         callback()
     row.refresh_from_db()
     assert row.state == State.SENT and row.sent_at == timezone.now() and row.attempts == 1
+    assert row.body == ""  # not kept once delivered (codes are not stored in clear)
     assert list(LocalSms.objects.values_list("text", "message_id")) == [("Текст", key)]
 
 
@@ -167,3 +168,12 @@ def test_an_unreachable_mail_server_is_retried(today, send_now, settings):
     send_email("ivan@example.ru", "Тема", "Текст")
     row = OutboxMessage.objects.get()
     assert (row.state, row.attempts) == (State.PENDING, 1) and row.last_error
+
+
+def test_sent_messages_are_purged_after_the_keeping_period_and_failed_ones_stay(today, send_now, settings, clock):
+    send_sms(PHONE, "Отправлено")
+    send_sms(PHONE, "Не отправлено")
+    OutboxMessage.objects.filter(pk=OutboxMessage.objects.order_by("pk").last().pk).update(state=State.FAILED)
+    assert outbox.purge(now=later(settings.NOTIFICATIONS_OUTBOX_KEEP_DAYS * 86400 - 60)) == 0
+    assert outbox.purge(now=later(settings.NOTIFICATIONS_OUTBOX_KEEP_DAYS * 86400 + 60)) == 1
+    assert list(OutboxMessage.objects.values_list("state", flat=True)) == [State.FAILED]

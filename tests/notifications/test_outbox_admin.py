@@ -59,3 +59,15 @@ def test_staff_without_the_permission_cannot_send_again(client, failed):
     failed.refresh_from_db()
     assert failed.state == OutboxMessage.State.FAILED and response.status_code in (200, 302)
     assert not AuditEntry.objects.filter(action="notifications.outbox_resent").exists()
+
+
+def test_staff_do_not_see_the_text_of_a_code(client, today):
+    from identity.codes import issue_code
+    from identity.models import OneTimeCode
+
+    issue_code(purpose=OneTimeCode.Purpose.LOGIN, phone=PHONE)
+    row = OutboxMessage.objects.get()
+    client.force_login(User.objects.create_superuser("+79990000098", "Admin-Pass-2026"))
+    page = client.get(reverse("admin:notifications_outboxmessage_change", args=[row.pk])).content.decode()
+    assert row.body.startswith("Код для входа")  # pending: the text waits for delivery
+    assert "Код для входа" not in page

@@ -294,7 +294,7 @@ def test_the_beat_task_running_twice_sends_every_reminder_once(meter, debtor, cl
     on(clock, "2026-11-23")
     first = run_beat()
     second = run_beat()
-    assert first == {"readings": 1, "debts": 1, "verifications": 1, "bills": 0}
-    assert second == {"readings": 0, "debts": 0, "verifications": 0, "bills": 0}
+    assert first == {"readings": 1, "debts": 1, "verifications": 1, "bills": 0, "outbox_purged": 0}
+    assert second == {"readings": 0, "debts": 0, "verifications": 0, "bills": 0, "outbox_purged": 0}
     assert len(sms_texts(PHONE)) == 3
     assert OutboxMessage.objects.count() == 3 and Notification.objects.count() == 3
