@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH ?= all
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test test-pg lint worker bench clean
+.PHONY: install install-dev run test test-pg lint worker beat bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,7 +31,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core identity customers metering billing channels
+	$(BIN)/mypy core identity customers metering billing channels notifications
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=abonent.settings_production SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  ALLOWED_HOSTS=lk.example.ru SMS_WEBHOOK_SECRET=check-deploy-sms $(BIN)/python manage.py check --deploy --fail-level WARNING
@@ -47,6 +47,10 @@ test-pg: install-dev
 ## A Celery worker for production (CELERY_BROKER_URL=amqp://... or redis://...).
 worker: install
 	$(BIN)/celery -A abonent worker --loglevel=INFO --concurrency=2
+
+## Celery beat: reminders once a day, the outbox sweeper every minute (one beat per installation).
+beat: install
+	$(BIN)/celery -A abonent beat --loglevel=INFO
 
 ## Benchmarks: `make bench` or `make bench BENCH=readings`.
 bench: install-dev

@@ -288,6 +288,39 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Демо Энергосбыт <n
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_CONFIRM_MAX_AGE = env_int("EMAIL_CONFIRM_MAX_AGE", 60 * 60 * 24)
 
+# --- Notifications (outbox, quiet hours, reminders) ----------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# SMS about events written in these hours (company local time) wait for their end; codes and
+# security messages never wait. Empty: no quiet hours.
+NOTIFICATIONS_QUIET_HOURS = env("NOTIFICATIONS_QUIET_HOURS", "21:00-09:00")
+# Outbox delivery: a worker's claim on a message lasts LEASE seconds (longer than any provider's
+# timeout); the sweeper queues again what was queued REQUEUE seconds ago and is still not sent.
+NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 120)
+NOTIFICATIONS_REQUEUE_SECONDS = env_int("NOTIFICATIONS_REQUEUE_SECONDS", 120)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 10)
+NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 5000)
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "abonent.local")
+# Sent outbox rows are deleted after this many days (their text is emptied at once when sent).
+NOTIFICATIONS_OUTBOX_KEEP_DAYS = env_int("NOTIFICATIONS_OUTBOX_KEEP_DAYS", 30)
+# Reminders: days before the window's last day, before a penalty starts, before a meter's verification
+# date; users or accounts per transaction; days after a close in which "bill ready" is caught up.
+NOTIFICATIONS_DEADLINE_NOTICE_DAYS = env_int("NOTIFICATIONS_DEADLINE_NOTICE_DAYS", 2)
+NOTIFICATIONS_PENALTY_NOTICE_DAYS = env_int("NOTIFICATIONS_PENALTY_NOTICE_DAYS", 5)
+NOTIFICATIONS_VERIFICATION_NOTICE_DAYS = env_int("NOTIFICATIONS_VERIFICATION_NOTICE_DAYS", 30)
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 500)
+NOTIFICATIONS_BILLS_CATCH_UP_DAYS = env_int("NOTIFICATIONS_BILLS_CATCH_UP_DAYS", 3)
+_reminders_at = dt.time.fromisoformat(env("NOTIFICATIONS_REMINDERS_AT", "10:00"))
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": dt.timedelta(minutes=1)},
+    "notifications-daily-reminders": {
+        "task": "notifications.daily_reminders",
+        "schedule": crontab(hour=_reminders_at.hour, minute=_reminders_at.minute),
+    },
+}
+
 # --- Payments (card acquiring, fiscal receipts, autopay) -----------------------------------------
 # Acquirer: "local" (embedded test acquirer with its own card page) or "yookassa" (YooKassa API v3).
 PAYMENTS_ACQUIRER = env("PAYMENTS_ACQUIRER", "local")

@@ -43,4 +43,5 @@ GROUPS: dict[str, str] = {
     "billing": "bench.billing",
     "bills": "bench.bills",
     "sms": "bench.sms",
+    "notifications": "bench.notifications",
 }

@@ -1,6 +1,7 @@
 """SMS gateways behind one small interface, chosen by the ``SMS_BACKEND`` setting.
 
-``LocalSmsBackend`` (embedded default and tests) keeps messages in the database and logs them;
+``LocalSmsBackend`` (embedded default and tests) keeps messages in the database and logs them,
+one per ``message_id`` (as a provider de-duplicates by the Idempotency-Key);
 ``HttpSmsGateway`` (production) posts JSON to an SMS provider's HTTP API, signed with HMAC-SHA256
 of the body under ``SMS_GATEWAY_SECRET`` in ``X-Signature``, and raises on failure so the Celery
 task retries it.
@@ -37,9 +38,20 @@ class SmsBackend(ABC):
 
 class LocalSmsBackend(SmsBackend):
     def send(self, phone: str, text: str, *, message_id: str) -> None:
+        from django.db import IntegrityError, transaction
+
         from .models import LocalSms
 
-        LocalSms.objects.create(phone=phone, text=text)
+        try:
+            with transaction.atomic():
+                _sms, created = LocalSms.objects.get_or_create(
+                    message_id=message_id, defaults={"phone": phone, "text": text}
+                )
+        except IntegrityError:  # the same key handed over at the same moment by another worker
+            created = False
+        if not created:
+            log.info("local SMS %s already sent; the repeat is ignored", message_id)
+            return
         # Development only: the whole text, so a developer can read a code from the server log.
         log.info("local SMS to %s: %s", phone, text)
 

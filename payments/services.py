@@ -30,6 +30,7 @@ from core.money import format_rub, kopecks
 from core.periods import Period
 from customers.models import Account
 from customers.selectors import accounts_for_user
+from notifications.events import tell_payment_received
 
 from .acquirers import AcquirerError, Notification, NotificationRejected, acquirer
 from .fiscal import TAXATION_LABELS, fiscal_provider
@@ -200,6 +201,7 @@ def confirm_payment(*, payment_id: Any, amount: Decimal, card_token: str = "", c
             obj=payment,
             changes={"from": previous, "amount": str(payment.amount), "parts": len(parts)},
         )
+        tell_payment_received(payment=payment, parts=parts)  # its outbox row commits with the payment
         receipt = Receipt.objects.create(
             payment=payment,
             external_id=f"abonent-{payment.pk}",

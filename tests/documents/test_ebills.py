@@ -29,7 +29,7 @@ def test_after_the_close_each_subscriber_receives_the_bill_pdf_once(customer, me
     unconfirmed = UserFactory(phone="+79160000003", email="nobody@example.ru", email_confirmed=False)
     link(unconfirmed, meter.account)
     AccountLink.objects.filter(user=unconfirmed).update(ebill=True)
-    quiet = MeterFactory(account__number="6300000102")  # no subscriber: no e-mail
+    quiet = MeterFactory(account__number="6300000102")  # no subscriber: no e-bill (only "bill ready")
     history(quiet, {"total": 5_000})
     link(UserFactory(phone="+79160000004", email="q@example.ru", email_confirmed=True), quiet.account)
     add_submission(meter, dt.date(2026, 11, 20), {"total": 11_450}, state=Reading.State.ACCEPTED)
@@ -37,8 +37,11 @@ def test_after_the_close_each_subscriber_receives_the_bill_pdf_once(customer, me
 
     close("2026-11")  # the close's end starts the e-bills (Celery, in-process here)
 
-    assert sorted(to for to, _message in smtp.messages) == [["ivan@example.ru"], ["maria@example.ru"]]
-    _to, message = smtp.messages[0]
+    ebills = [(to, message) for to, message in smtp.messages if message.is_multipart()]
+    assert sorted(to for to, _message in ebills) == [["ivan@example.ru"], ["maria@example.ru"]]
+    # Subscribers are not mailed "bill ready" next to their bill; the quiet account's user is.
+    assert sorted(to for to, message in smtp.messages if not message.is_multipart()) == [["q@example.ru"]]
+    _to, message = ebills[0]
     assert str(make_header(decode_header(message["Subject"]))).strip() == "Счёт за ноябрь 2026, лицевой счёт 6300000101"
     body, attachment = message.get_payload()
     assert "К оплате: 1\u00a0200,00\u00a0₽ до 15.12.2026" in body.get_payload(decode=True).decode()
@@ -54,7 +57,7 @@ def test_after_the_close_each_subscriber_receives_the_bill_pdf_once(customer, me
     # A repeated run of the task (a retried chunk, a second worker) sends nothing again.
     assert send_ebills("2026-11") == 0
     assert send_ebill(bill_id=delivery.bill_id) is False
-    assert len(smtp.messages) == 2
+    assert len(smtp.messages) == 3
 
 
 def test_without_subscribers_nothing_is_sent(meter, close, smtp):

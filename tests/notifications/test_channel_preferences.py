@@ -126,3 +126,10 @@ def test_e_bills_need_an_address_and_go_only_to_confirmed_ones(client, user, acc
     user.save()
     client.post("/profile/", {"form": "ebill", "ebill-ebill": ["6311111111"]})
     assert ebill_recipients(accounts[0]) == []  # subscribed, but the address is not confirmed yet
+
+
+def test_a_kind_can_be_shown_only_in_the_portal(client, user):
+    save_channels(client, meter_verification="portal")
+    assert channel_for(user, Kind.METER_VERIFICATION) == Channel.PORTAL
+    html = client.get("/profile/").content.decode()
+    assert "Срок поверки счётчика" in html and "только в личном кабинете" in html
