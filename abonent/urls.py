@@ -12,5 +12,6 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("backoffice/", admin.site.urls),
     path("pay/", include("payments.urls")),
+    path("", include("service.urls")),  # /requests/..., /faq/
     path("", include("portal.urls")),
 ]
