@@ -3,9 +3,10 @@
 - ten digits: an account number (and, if it is a mobile number, a phone);
 - a phone in any spelling (``8 (999) 000-00-01``, ``+7 999 000 00 01``...): normalised by
   ``identity.phones`` and matched against customers' and portal users' phones;
-- ten or twelve digits: an INN;
-- a meter's serial number (exactly, or its beginning from four characters);
-- words: all of them in the premise's address, or in the customer's name or organisation.
+- ten or twelve digits: an INN (ten only when no account has that number);
+- a meter's serial number (exactly; its beginning, from four characters, when nothing else matched);
+- words (not a single token with digits, which is a code): all of them in the premise's address, or
+  in the customer's name or organisation.
 
 SQLite compares only ASCII letters without case, so on SQLite a word is also tried lower-case,
 upper-case and capitalised (how people type addresses and names); PostgreSQL folds any case.
@@ -76,16 +77,18 @@ def find(text: str) -> SearchResult:
         ids = list(Customer.objects.filter(phone=phone).values_list("id", flat=True))
         ids += AccountLink.objects.filter(user__phone=phone).values_list("account__customer_id", flat=True)
         add(ids, _("телефон"))
-    if re.fullmatch(r"\d{10}|\d{12}", compact):
+    # INN has no index: looked up only when the digits were not an account number.
+    if re.fullmatch(r"\d{12}", compact) or (re.fullmatch(r"\d{10}", compact) and not found):
         add(Customer.objects.filter(inn=compact).values_list("id", flat=True), _("ИНН"))
     if re.fullmatch(r"[\w\-/]{3,40}", compact):
-        serials = Q(serial__iexact=compact) | (Q(serial__istartswith=compact) if len(compact) >= 4 else Q(pk__in=[]))
-        add(
-            Meter.objects.filter(serials).values_list("account__customer_id", flat=True)[:LIMIT],
-            _("заводской номер счётчика"),
-        )
+        # Exact serials through the index; a serial's beginning (a scan) only when nothing else matched.
+        serials = Meter.objects.filter(serial__in={compact, compact.upper()})
+        if not serials.exists() and not found and len(compact) >= 4:
+            serials = Meter.objects.filter(Q(serial__startswith=compact) | Q(serial__startswith=compact.upper()))
+        add(serials.values_list("account__customer_id", flat=True)[:LIMIT], _("заводской номер счётчика"))
     words = _words(query)
-    if words and any(ch.isalpha() for ch in query):
+    code_like = len(words) == 1 and any(ch.isdigit() for ch in words[0])  # "S7000050123": a serial, not a street
+    if words and not code_like and any(ch.isalpha() for ch in query):
         address = reduce(and_, (_contains("premise__address", w) for w in words))
         add(Account.objects.filter(address).values_list("customer_id", flat=True)[:LIMIT], _("адрес"))
         names = reduce(

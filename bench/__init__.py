@@ -42,4 +42,5 @@ GROUPS: dict[str, str] = {
     "readings": "bench.readings",
     "billing": "bench.billing",
     "bills": "bench.bills",
+    "backoffice": "bench.backoffice",
 }

@@ -106,6 +106,7 @@ def seed_requests(*, operator: Any) -> None:
                 text="Здравствуйте! При вашем расходе ночью около трети энергии двухзонный тариф сэкономит "
                 "примерно 10 %. Замену счётчика можно заказать через обращение «Замена счётчика».",
                 close=True,
+                tell_customer=False,  # demo history, not news for the demo customer
             )
     if petrova is not None and not Request.objects.filter(client_token=DEMO_TOKENS["correction"]).exists():
         meter = Meter.objects.filter(account__links__user=petrova).order_by("pk").first()

@@ -253,6 +253,9 @@ class CorrectionForm(RequestForm):
             )
         self.order_fields(["meter", *[f"value_{z}" for z in zones], "reading_date", "text", "uploads", "token"])
 
+    def subject(self) -> str:
+        return _("Исправление показаний счётчика № %(serial)s") % {"serial": self.cleaned_data["meter"].serial}
+
     def _chosen_meter(self) -> Meter | None:
         meters = self.fields["meter"].queryset  # type: ignore[attr-defined]
         chosen = (self.data if self.is_bound else self.initial).get("meter")

@@ -50,7 +50,7 @@ HOUR, DAY = 3600, 86400
 
 def _locked(request_id: int) -> Request:
     try:
-        return Request.objects.select_for_update().select_related("user", "account").get(pk=request_id)
+        return Request.objects.select_for_update(of=("self",)).select_related("user", "account").get(pk=request_id)
     except Request.DoesNotExist:
         raise NotFound("request_not_found", _("Обращение не найдено.")) from None
 
@@ -252,8 +252,12 @@ def answer_request(
     files: Sequence[CheckedFile] = (),
     close: bool = False,
     client_token: Any = None,
+    tell_customer: bool = True,
 ) -> Message:
-    """A staff answer: the request becomes "answered" (or closed) and the customer is told."""
+    """A staff answer: the request becomes "answered" (or closed) and the customer is told.
+
+    ``tell_customer=False`` only records an answer given before (demo data, a history taken over).
+    """
     _require_staff(staff)
     with _files_kept_only_on_success(), transaction.atomic():
         request = _locked(request_id)
@@ -276,6 +280,8 @@ def answer_request(
             obj=request,
             changes={"message": message.pk, "status": request.status},
         )
+        if not tell_customer:
+            return message
         url = settings.SITE_URL.rstrip("/") + reverse("service:detail", args=[request.pk])
         notify(
             user=request.user,
