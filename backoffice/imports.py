@@ -124,6 +124,19 @@ def run_import(import_id: int) -> None:
             finished_at=timezone.now(),
         )
         return
+    except Exception:
+        # Stored batches stay stored; the page must not poll a "running" import forever.
+        log.exception("reading import %s crashed", job.pk)
+        done = ReadingImport.objects.filter(pk=job.pk).values_list("rows_done", "accepted").first() or (0, 0)
+        ReadingImport.objects.filter(pk=job.pk).update(
+            state=ReadingImport.State.FAILED,
+            error=_(
+                "Загрузка прервалась после %(done)s строк (принято %(accepted)s). Загрузите оставшиеся строки заново."
+            )
+            % {"done": done[0], "accepted": done[1]},
+            finished_at=timezone.now(),
+        )
+        raise
     rejected = sorted(unparsed.rejected + result.rejected, key=lambda row: row[0])
     ReadingImport.objects.filter(pk=job.pk).update(
         state=ReadingImport.State.DONE,

@@ -229,7 +229,7 @@ class CorrectionForm(RequestForm):
 
     kind = Request.Kind.CORRECTION
     meter = MeterChoiceField(label=gettext_lazy("Счётчик"), queryset=Meter.objects.none())
-    reading_date = _date_field(gettext_lazy("Дата ошибочных показаний"))
+    reading_date = _date_field(gettext_lazy("Дата ошибочных показаний (если знаете)"))
     text = _text_field(gettext_lazy("Что не так (необязательно)"), required=False)
     uploads = _files_field(
         label=gettext_lazy("Фото счётчика"),

@@ -156,3 +156,16 @@ def test_a_file_over_the_size_limit_is_refused(client, today, settings):
     client.force_login(staff("inspector"))
     page = upload(client, "account;serial;date;values\n" + "6300000101;M1;20.11.2026;1\n" * 10).content.decode()
     assert "разделите его на части" in page
+
+
+def test_an_import_that_crashes_is_marked_interrupted_not_left_running(meter, second, today, monkeypatch):
+    job = ReadingImport.objects.create(file_name="r.csv", content=round_csv(meter, second), rows_total=5)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("backoffice.imports.import_readings", crash)
+    with pytest.raises(RuntimeError):
+        imports.run_import(job.pk)
+    job.refresh_from_db()
+    assert job.state == "failed" and "Загрузите оставшиеся строки заново" in job.error

@@ -72,3 +72,12 @@ def test_operators_edit_the_faq_and_inspectors_may_not(client, entries):
     entry = FaqEntry.objects.get(question="Можно ли платить картой?")
     assert client.post(reverse("admin:service_faqentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     assert FaqEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_searching_is_limited_per_address(client, entries, monkeypatch):
+    monkeypatch.setattr("service.views.FAQ_PER_MINUTE", 2)
+    for _ in range(2):
+        assert client.get(reverse("service:faq"), {"q": "пени"}).status_code == 200
+    response = client.get(reverse("service:faq"), {"q": "пени"})
+    assert response.status_code == 429 and "Подождите минуту" in response.content.decode()
+    assert client.get(reverse("service:faq"), REMOTE_ADDR="10.9.9.9").status_code == 200
