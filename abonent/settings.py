@@ -390,3 +390,20 @@ CAPTCHA_FONT_SIZE = 30
 # TOTP (django-otp) that staff may switch on in the back office; the issuer is what authenticator apps show.
 OTP_TOTP_ISSUER = COMPANY["short_name"]
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # secret keys never shown in the device list
+
+# --- Requests, FAQ and the back office (service, backoffice) -------------------------------------
+INSTALLED_APPS += ["service", "backoffice"]
+# Attachments of support requests live here: outside the web root (never under STATIC_ROOT or
+# MEDIA_ROOT), served only through views that check the owner or staff.
+SERVICE_PRIVATE_ROOT = Path(env("SERVICE_PRIVATE_ROOT", str(VAR_DIR / "private")))
+# What a customer may attach: types (checked by content, not by name), size of one file, files per message.
+SERVICE_ATTACHMENT_TYPES = env_list("SERVICE_ATTACHMENT_TYPES", "image/jpeg,image/png,application/pdf")
+SERVICE_ATTACHMENT_MAX_BYTES = env_int("SERVICE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+SERVICE_ATTACHMENT_MAX_FILES = env_int("SERVICE_ATTACHMENT_MAX_FILES", 5)
+SERVICE_ATTACHMENT_MAX_PIXELS = env_int("SERVICE_ATTACHMENT_MAX_PIXELS", 50_000_000)
+# Requests a user may file per hour and per day, and messages they may add to requests per hour.
+SERVICE_REQUESTS_PER_HOUR = env_int("SERVICE_REQUESTS_PER_HOUR", 5)
+SERVICE_REQUESTS_PER_DAY = env_int("SERVICE_REQUESTS_PER_DAY", 20)
+SERVICE_MESSAGES_PER_HOUR = env_int("SERVICE_MESSAGES_PER_HOUR", 30)
+# Inspectors' CSV files uploaded in the back office: the largest accepted file.
+BACKOFFICE_IMPORT_MAX_BYTES = env_int("BACKOFFICE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("pay/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("channels.urls")),  # /sms/inbound, /readings/ (without login)
+    path("", include("service.urls")),  # /requests/..., /faq/
     path("", include("portal.urls")),
 ]

@@ -17,6 +17,9 @@ machine, shared with PostgreSQL and wrk, they beat gthread (3x4 threads lost ~15
 contention and doubled p99). wrk: 2 threads, 16 connections, 3 s warm-up, 12 s measured.
 ``--profile`` adds a cProfile of 300 in-process submissions on stderr.
 
+Group ``backoffice`` (``bench/backoffice.py``): the back-office search per kind of key, the customer
+card, and checking a 12-megapixel photo attached to a request.
+
 Group ``readings``:
 
 * ``readings_http_rps`` / ``readings_http_p99_ms`` -- accepted portal submissions per second
@@ -44,4 +47,5 @@ GROUPS: dict[str, str] = {
     "bills": "bench.bills",
     "sms": "bench.sms",
     "notifications": "bench.notifications",
+    "backoffice": "bench.backoffice",
 }

@@ -256,7 +256,18 @@ def seed_demo(*, today: dt.date | None = None) -> list[str]:
     if not User.objects.filter(phone=STAFF_PHONE).exists():
         User.objects.create_superuser(STAFF_PHONE, STAFF_PASSWORD, last_name="Администратор", first_name="Демо")
         created.append(STAFF_PHONE)
+    seed_service()
     return created
+
+
+def seed_service() -> None:
+    """Staff per role, the FAQ and two demo requests (backoffice and service own their demo data)."""
+    from backoffice.demo import seed_staff
+    from service.demo import seed_faq, seed_requests
+
+    staff = seed_staff()
+    seed_faq()
+    seed_requests(operator=staff["operator"])
 
 
 def seed_synthetic(

@@ -4,6 +4,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,9 +37,16 @@ class AccountLinkInline(admin.TabularInline):
     raw_id_fields = ("user",)
 
 
+def card_link(customer_id: int) -> str:
+    """A link to the back office's customer card (backoffice app)."""
+    url = reverse("admin:backoffice_customercard_change", args=[customer_id])
+    return format_html('<a href="{}">{}</a>', url, _("карточка"))
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("number", "customer", "premise", "tariff_category", "status")
+    list_display = ("number", "customer", "premise", "tariff_category", "status", "card")
+    list_select_related = ("customer", "premise", "tariff_category")
     list_filter = ("status", "tariff_category")
     search_fields = (
         "number",
@@ -50,12 +59,20 @@ class AccountAdmin(admin.ModelAdmin):
     raw_id_fields = ("customer", "premise")
     inlines = [MeterInline, AccountLinkInline]
 
+    @admin.display(description=gettext_lazy("Карточка абонента"))
+    def card(self, obj: Account) -> str:
+        return card_link(obj.customer_id)
+
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "phone", "email")
+    list_display = ("__str__", "kind", "phone", "email", "card")
     list_filter = ("kind",)
     search_fields = ("last_name", "first_name", "organization", "inn", "phone", "email")
+
+    @admin.display(description=gettext_lazy("Карточка абонента"))
+    def card(self, obj: Customer) -> str:
+        return card_link(obj.pk)
 
 
 @admin.register(Premise)

@@ -8,7 +8,8 @@ from .models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("phone",)
-    list_display = ("phone", "last_name", "first_name", "email", "is_staff", "is_active")
+    list_display = ("phone", "last_name", "first_name", "email", "kind", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active", "kind", "groups")
     search_fields = ("phone", "last_name", "first_name", "email")
     fieldsets = (
         (None, {"fields": ("phone", "password")}),

@@ -41,7 +41,7 @@ class PhoneLoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # People type "8 (999) 000-00-01": longer than the stored +79990000001.
-        self.fields["username"].max_length = 24
+        self.fields["username"].max_length = 24  # type: ignore[attr-defined]
         self.fields["username"].widget.attrs["maxlength"] = 24
 
     def clean(self) -> dict[str, Any]:

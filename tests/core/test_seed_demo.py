@@ -21,7 +21,8 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
     first = counts()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == first
-    assert first[:3] == (5, 5, 5)  # four customers and the administrator; five accounts, a meter each
+    # four customers, the administrator and a staff member per role; five accounts, a meter each
+    assert first[:3] == (9, 5, 5)
     phones = set(User.objects.values_list("phone", flat=True))
     assert {"+79990000001", "+79990000002", "+79990000003", "+79990000004"} <= phones
     schemes = dict(Meter.objects.values_list("account__number", "scheme"))
