@@ -100,6 +100,8 @@ def broker(tmp_path):
     queue_dir.mkdir()
     producer = Celery(
         "kill-test",
+        # Not the current app: every later task of this process must still run on the suite's own.
+        set_as_current=False,
         broker="filesystem://",
         broker_transport_options={"data_folder_in": str(queue_dir), "data_folder_out": str(queue_dir)},
     )
