@@ -12,5 +12,6 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("backoffice/", admin.site.urls),
     path("pay/", include("payments.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("portal.urls")),
 ]
