@@ -31,7 +31,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core identity customers metering billing
+	$(BIN)/mypy core identity customers metering billing api
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=abonent.settings_production SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  ALLOWED_HOSTS=lk.example.ru $(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -102,6 +102,8 @@ def _flatten(errors: Any, prefix: str = "") -> list[dict[str, Any]]:
         for name, value in errors.items():
             if name in ("non_field_errors", "__all__"):
                 found += _flatten(value, prefix)
+            elif isinstance(name, int) or str(name).isdigit():  # an item of a list: amounts[1]
+                found += _flatten(value, f"{prefix}[{name}]")
             else:
                 found += _flatten(value, f"{prefix}.{name}" if prefix else str(name))
     elif isinstance(errors, list):
@@ -119,9 +121,12 @@ def _flatten(errors: Any, prefix: str = "") -> list[dict[str, Any]]:
 def _validation_response(exc: exceptions.ValidationError) -> Response:
     items = _flatten(exc.detail)
     first = items[0] if items else {"field": None, "code": "invalid", "message": _("Проверьте данные запроса.")}
-    code = first["code"] if first["code"] not in ("invalid", "required", "null", "blank") else "invalid_request"
+    code = str(first["code"])
+    if code in ("invalid", "required", "null", "blank"):  # DRF's generic codes: one of ours instead
+        code = "invalid_request"
+    errors = [{k: v for k, v in item.items() if v} for item in items]
     return Response(
-        body(code, first["message"], field=first["field"], errors=[{k: v for k, v in i.items() if v} for i in items]),
+        body(code, str(first["message"]), field=first["field"], errors=errors),
         status=422,
     )
 

@@ -4,9 +4,9 @@ The first request with a key inserts its ``IdempotencyRecord`` as the first stat
 transaction that also holds the work. A concurrent duplicate's insert waits on the unique
 (owner, key) index until that transaction ends, then fails and reads the stored answer. The same
 key with a different method, path or body is refused (422); a successful answer is replayed with
-``Idempotent-Replayed: true``. A refused request (4xx) keeps no record (what the service itself
-committed stays, e.g. a counted wrong code), so the corrected request may use the key again; a
-server error rolls everything back.
+``Idempotent-Replayed: true``. A refused request (4xx, or 503 when a provider is down) keeps no
+record (what the service itself committed stays: a counted wrong code, a failed payment), so the
+corrected request may use the key again; an unexpected error rolls everything back.
 """
 
 from __future__ import annotations
@@ -18,26 +18,27 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from core.errors import DomainError
 
 from .authentication import client_ip
 from .errors import ApiError
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+ANSWERS = (DomainError, APIException, Http404, PermissionDenied)
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 
 class _Duplicate(Exception):
     pass
-
-
-class _Failed(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
 
 
 def request_key(request: Request, *, required: bool) -> str | None:
@@ -106,8 +107,6 @@ def run(view: Any, request: Request, call: Callable[[], Response], *, required: 
                     field=HEADER,
                 ) from None
             return _replay(record)
-        except _Failed as failed:
-            return failed.response
     raise ApiError(409, "idempotency_key_busy", _("Запрос с этим Idempotency-Key ещё выполняется. Повторите позже."))
 
 
@@ -121,10 +120,10 @@ def _first(view: Any, request: Request, call: Callable[[], Response], *, owner: 
             raise _Duplicate from None  # leaves the transaction, which is rolled back
         try:
             response = call()
-        except Exception as exc:
-            response = view.handle_exception(exc)  # the same JSON error the view would answer
-        if response.status_code >= 500:
-            raise _Failed(response)  # roll back the work and the record
+        except ANSWERS as exc:  # a refusal the view answers (4xx, or 503 from a provider): committed
+            response = view.handle_exception(exc)
+        # Anything else propagates: the transaction rolls back the work and the record, and DRF
+        # answers 500.
         if 200 <= response.status_code < 300:
             record.status_code, record.response = response.status_code, response.data
             record.save(update_fields=["status_code", "response"])

@@ -170,7 +170,7 @@ def bill(bill: Bill) -> dict[str, Any]:
 
 def charge_line(line: ChargeLine) -> dict[str, Any]:
     return {
-        "meter": line.meter.serial if line.meter_id else None,
+        "meter": line.meter.serial if line.meter is not None else None,
         "zone": line.zone,
         "zone_label": zone_label(line.zone),
         "basis": line.basis,

@@ -7,7 +7,7 @@ ways to authenticate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -15,6 +15,12 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions
 
+SUCCESS = {
+    "200": _("Успешно."),
+    "201": _("Создано."),
+    "202": _("Принято: код отправлен в SMS (ответ тот же, если номер или счёт неизвестен)."),
+    "204": _("Готово, без тела ответа."),
+}
 ERRORS = {
     "400": _("Запрос повреждён (не JSON) или без обязательного заголовка Idempotency-Key."),
     "401": _("Нет входа, ключ API неверен, отозван или истёк."),
@@ -30,6 +36,13 @@ ERRORS = {
 class ApiAutoSchema(AutoSchema):
     def _handler(self) -> Any:
         return getattr(self.view, self.method.lower(), None)
+
+    def _public(self) -> bool:
+        return any(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def get_auth(self) -> list[Any]:
+        # A public operation lists no security: a token may be sent (and a bad one still gets 401).
+        return [] if self._public() else super().get_auth()
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
@@ -50,7 +63,7 @@ class ApiAutoSchema(AutoSchema):
         return parameters
 
     def _error_codes(self) -> list[str]:
-        public = any(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+        public = self._public()
         codes = ["401", "404", "429"]
         if not (public and self.method in permissions.SAFE_METHODS):
             codes.append("403")
@@ -60,7 +73,7 @@ class ApiAutoSchema(AutoSchema):
             codes.append("422")
         return codes
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         from .serializers import ErrorSerializer
 
         responses = super()._get_response_bodies(direction)
@@ -68,8 +81,8 @@ class ApiAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, ["application/json"], direction)
         for code, response in responses.items():
-            if code in ERRORS and not response.get("description"):
-                response["description"] = str(ERRORS[code])
+            if not response.get("description"):
+                response["description"] = str(ERRORS.get(code) or SUCCESS.get(code, ""))
             if code == "429":
                 response.setdefault("headers", {})["Retry-After"] = {
                     "schema": {"type": "integer"},

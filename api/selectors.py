@@ -77,7 +77,8 @@ def meter_consumption(meter: Meter, *, period_from: Period, period_to: Period) -
         entry__for_period__lte=period_to,
     ).values_list("entry__for_period", "zone", "basis", "volume")
     for for_period, zone, basis, volume in lines:
-        charged[for_period][(zone, basis)] += volume
+        if for_period is not None:  # charges and recalculations always name their month
+            charged[for_period][(zone, basis)] += volume
     months = period_from.months_until(period_to) + 1
     from_readings = dict(monthly_consumption(meter, last=period_to, months=months)) if len(billed) < months else {}
     result = []

@@ -483,12 +483,12 @@ class PaymentAmountSerializer(serializers.Serializer):
         r"^\d{10}$", error_messages={"invalid": gettext_lazy("Номер лицевого счёта — 10 цифр.")}
     )
     amount = serializers.CharField(
-        max_length=20, help_text=gettext_lazy('Рубли, не больше двух знаков после точки: "1234.56".')
+        max_length=20, allow_blank=True, help_text=gettext_lazy('Рубли, не больше двух знаков после точки: "1234.56".')
     )
 
 
 class PaymentRequestSerializer(serializers.Serializer):
-    amounts = PaymentAmountSerializer(many=True, min_length=1, max_length=20)
+    amounts = serializers.ListField(child=PaymentAmountSerializer(), min_length=1, max_length=20)
 
     def validate_amounts(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
         numbers = [item["account"] for item in value]

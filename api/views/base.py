@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -21,7 +21,13 @@ from ..pagination import PagePagination
 
 
 def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    """Validated input or 422 with every problem listed."""
+    """Validated input or 422 with every problem listed.
+
+    Query strings are read as a plain dict (the last of repeated names), not as an HTML form:
+    ``?on=`` is then an empty date, refused, not "not given".
+    """
+    if isinstance(data, QueryDict):
+        data = data.dict()
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

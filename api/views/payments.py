@@ -46,7 +46,10 @@ class PaymentsView(ListView):
         data = valid(s.PaymentRequestSerializer, request.data)
         amounts = {}
         for index, item in enumerate(data["amounts"]):
-            amounts[item["account"]] = services.parse_amount(item["amount"], field=f"amounts[{index}].amount")
+            field = f"amounts[{index}].amount"
+            amounts[item["account"]] = services.parse_amount(item["amount"], field=field)
+            if not amounts[item["account"]]:  # as the portal's form: a listed account is paid something
+                raise ApiError(422, "amount_not_positive", _("Сумма должна быть больше нуля."), field=field)
         user_key = str(request.user.pk)
         if ratelimit.limit_exceeded("pay", user_key, limit=PAY_LIMIT):  # the portal's counter, shared
             raise ApiError(

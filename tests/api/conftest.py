@@ -102,3 +102,10 @@ def stranger(db, today):
 
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+# Closing billing periods, as the billing tests do (norms, key rates, the clock moved to the 2nd).
+from tests.billing.conftest import close, norms_and_rates  # noqa: E402, F401
+
+# A payer with two accounts in debt (1 234,56 ₽ and 300,00 ₽), as the payment tests have.
+from tests.payments.conftest import payer  # noqa: E402, F401
