@@ -82,7 +82,8 @@ class ApiAutoSchema(AutoSchema):
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, ["application/json"], direction)
         for code, response in responses.items():
             if not response.get("description"):
-                response["description"] = str(ERRORS.get(code) or SUCCESS.get(code, ""))
+                text = ERRORS.get(code) or SUCCESS.get(code)
+                response["description"] = str(text) if text else ""
             if code == "429":
                 response.setdefault("headers", {})["Retry-After"] = {
                     "schema": {"type": "integer"},

@@ -23,7 +23,7 @@ def run(ctx: Context) -> list[Figure]:
 
     settings.API_RATE_WRITE_PER_MINUTE = settings.API_RATE_READ_PER_MINUTE = 100_000_000
     seed(ctx)
-    user, token, meters = api_user(ctx.options.meters)
+    _user, token, meters = api_user(ctx.options.meters)
     figures = [submit_queries(token, meters)]
     with gunicorn(ctx) as server:
         figures += http_submissions(ctx, server, token, meters)
