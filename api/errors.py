@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -95,6 +98,27 @@ def domain_response(error: DomainError) -> Response:
     )
 
 
+# DRF's own messages that its Russian catalogue lacks (they would come out in English), by code.
+RUSSIAN_BY_CODE = {
+    "invalid": _lazy("Неверное значение: проверьте тип (строка, число, true или false), как в описании API."),
+    "empty": _lazy("Значение не может быть пустым."),
+    "min_length": _lazy("Слишком мало элементов."),
+    "max_length": _lazy("Слишком много элементов."),
+}
+_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+
+def _russian(code: str, message: str) -> str:
+    if _CYRILLIC.search(message) or translation.get_language() != "ru":
+        return message
+    return str(RUSSIAN_BY_CODE.get(code, RUSSIAN_BY_CODE["invalid"]))
+
+
+def _item(prefix: str, error: Any) -> dict[str, Any]:
+    code = getattr(error, "code", "invalid")
+    return {"field": prefix or None, "code": code, "message": _russian(code, str(error))}
+
+
 def _flatten(errors: Any, prefix: str = "") -> list[dict[str, Any]]:
     """DRF's nested validation errors as a flat list of {field, code, message}."""
     found: list[dict[str, Any]] = []
@@ -108,13 +132,12 @@ def _flatten(errors: Any, prefix: str = "") -> list[dict[str, Any]]:
                 found += _flatten(value, f"{prefix}.{name}" if prefix else str(name))
     elif isinstance(errors, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in errors):
-            for item in errors:
-                found.append({"field": prefix or None, "code": getattr(item, "code", "invalid"), "message": str(item)})
+            found += [_item(prefix, item) for item in errors]
         else:
             for index, item in enumerate(errors):
                 found += _flatten(item, f"{prefix}[{index}]")
     else:
-        found.append({"field": prefix or None, "code": getattr(errors, "code", "invalid"), "message": str(errors)})
+        found.append(_item(prefix, errors))
     return found
 
 

@@ -82,34 +82,43 @@ def meter(meter: Meter, last: dict[str, Reading], status: rules.WindowStatus, to
     }
 
 
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
 def readings_result(
     preview: Preview, *, submission: Submission | None = None, charge: ChargePreview | None = None
 ) -> dict[str, Any]:
-    """A preview ("draft": nothing stored) or an accepted submission, in one shape."""
+    """A preview ("draft": nothing stored) or an accepted submission, in one shape (``ReadingsResultSerializer``).
+
+    Already JSON (strings for money, dates and ids), without a serializer pass: this is the answer
+    of the busiest endpoint; the contract test holds it to the schema.
+    """
     evaluation = preview.evaluation
+    period = str(evaluation.period)
     return {
         "state": Reading.State.ACCEPTED.value if submission else Reading.State.DRAFT.value,
-        "submission": submission.id if submission else None,
-        "period": str(evaluation.period),
-        "period_label": evaluation.period.label,
-        "accepted_for_period": str(evaluation.period) if submission else None,
+        "submission": str(submission.id) if submission else None,
+        "period": period,
+        "period_label": str(evaluation.period.label),
+        "accepted_for_period": period if submission else None,
         "window_open": evaluation.window_open,
-        "taken_on": preview.taken_on,
+        "taken_on": preview.taken_on.isoformat(),
         "lines": [
             {
                 "zone": line.zone,
-                "label": line.label,
+                "label": str(line.label),
                 "previous": line.previous,
                 "value": line.value,
                 "volume": line.volume,
                 "rollover": line.rollover,
-                "price": cost.price,
-                "amount": cost.amount,
+                "price": f"{cost.price:.4f}",
+                "amount": _money(cost.amount),
             }
             for line, cost in preview.rows
         ],
         "volume": evaluation.volume,
-        "cost": preview.total_cost,
+        "cost": _money(preview.total_cost),
         "notices": [str(notice) for notice in evaluation.notices],
         "needs_confirmation": bool(evaluation.implausible) and submission is None,
         "implausible": str(evaluation.implausible) if submission is None else "",
@@ -119,10 +128,10 @@ def readings_result(
         if charge is None
         else {
             "period": str(charge.period),
-            "charge": charge.charge,
-            "recalculated": charge.recalculated,
-            "balance": charge.balance,
-            "to_pay": charge.to_pay,
+            "charge": _money(charge.charge),
+            "recalculated": _money(charge.recalculated),
+            "balance": _money(charge.balance),
+            "to_pay": _money(charge.to_pay),
         },
     }
 

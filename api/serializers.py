@@ -22,6 +22,9 @@ from payments.models import Payment, Receipt
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
+BOOLEAN = {"invalid": gettext_lazy("Нужно true или false.")}
+
+
 def money(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
@@ -77,9 +80,11 @@ class CsrfSerializer(serializers.Serializer):
 class RegisterRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=24)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
-    accept_terms = serializers.BooleanField(help_text=gettext_lazy("Согласие с пользовательским соглашением."))
+    accept_terms = serializers.BooleanField(
+        error_messages=BOOLEAN, help_text=gettext_lazy("Согласие с пользовательским соглашением.")
+    )
     accept_personal_data = serializers.BooleanField(
-        help_text=gettext_lazy("Согласие на обработку персональных данных.")
+        error_messages=BOOLEAN, help_text=gettext_lazy("Согласие на обработку персональных данных.")
     )
 
 
@@ -244,13 +249,16 @@ class ReadingValuesField(serializers.Field):
 class ReadingsRequestSerializer(serializers.Serializer):
     values = ReadingValuesField(required=False, allow_null=True)
     unchanged = serializers.BooleanField(
-        default=False, help_text=gettext_lazy("Показания не изменились: передать последние принятые ещё раз.")
+        default=False,
+        error_messages=BOOLEAN,
+        help_text=gettext_lazy("Показания не изменились: передать последние принятые ещё раз."),
     )
 
 
 class SubmitRequestSerializer(ReadingsRequestSerializer):
     confirm_implausible = serializers.BooleanField(
         default=False,
+        error_messages=BOOLEAN,
         help_text=gettext_lazy("Подтверждаю большой расход: повтор после ответа 409 reading_implausible."),
     )
 
@@ -488,7 +496,15 @@ class PaymentAmountSerializer(serializers.Serializer):
 
 
 class PaymentRequestSerializer(serializers.Serializer):
-    amounts = serializers.ListField(child=PaymentAmountSerializer(), min_length=1, max_length=20)
+    amounts = serializers.ListField(
+        child=PaymentAmountSerializer(),
+        min_length=1,
+        max_length=20,
+        error_messages={
+            "min_length": gettext_lazy("Укажите хотя бы один лицевой счёт и сумму."),
+            "max_length": gettext_lazy("Не больше %(n)s лицевых счетов в одном платеже.") % {"n": 20},
+        },
+    )
 
     def validate_amounts(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
         numbers = [item["account"] for item in value]
@@ -516,7 +532,10 @@ class PaymentSerializer(serializers.Serializer):
 
 class PaymentQuerySerializer(serializers.Serializer):
     check = serializers.BooleanField(
-        default=False, required=False, help_text=gettext_lazy("Спросить банк, если уведомление об оплате запаздывает.")
+        default=False,
+        required=False,
+        error_messages=BOOLEAN,
+        help_text=gettext_lazy("Спросить банк, если уведомление об оплате запаздывает."),
     )
 
 

@@ -85,15 +85,23 @@ def create_token(*, user: Any, name: str, scope: str, expires_in_days: int | Non
     return CreatedToken(token, raw)
 
 
-def revoke_token(*, user: Any, token_id: int) -> ApiToken:
-    """Revoke one of the user's tokens; from the next request on it gets 401."""
+def revoke_token(*, user: Any, token_id: int, actor: Any = None, channel: str = "portal") -> ApiToken:
+    """Revoke one of the user's tokens; from the next request on it gets 401.
+
+    ``actor`` is who did it when not the owner (staff in the back office, for a leaked key)."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id, revoked_at__isnull=True).first()
         if token is None:
             raise NotFound("token_not_found", _("Такого действующего ключа нет."))
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit("api.token_revoked", actor=user, channel="portal", obj=token, changes={"prefix": token.prefix})
+        audit(
+            "api.token_revoked",
+            actor=actor or user,
+            channel=channel,
+            obj=token,
+            changes={"prefix": token.prefix, "owner": user.pk},
+        )
         transaction.on_commit(lambda: _mark_revoked(token.token_hash))
     _mark_revoked(token.token_hash)  # and at once: refusing it a moment before the commit is harmless
     return token

@@ -92,8 +92,7 @@ class ReadingsView(ListView):
             actor=request.user,
             confirm_implausible=data["confirm_implausible"],
         )
-        body = presenters.readings_result(result.preview, submission=result)
-        return Response(s.ReadingsResultSerializer(body).data, status=201)
+        return Response(presenters.readings_result(result.preview, submission=result), status=201)
 
 
 class PreviewView(APIView):
@@ -127,7 +126,7 @@ class PreviewView(APIView):
             )
         except DomainError:
             charge = None  # a missing price or norm is staff's to fix; the readings themselves are fine
-        return Response(s.ReadingsResultSerializer(presenters.readings_result(preview, charge=charge)).data)
+        return Response(presenters.readings_result(preview, charge=charge))
 
 
 class ConsumptionView(ListView):

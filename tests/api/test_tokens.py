@@ -166,3 +166,21 @@ def test_a_business_user_awaiting_approval_sees_only_who_they_are(client, today)
     response = api.get("/accounts/")
     assert response.status_code == 403
     assert response.json()["code"] == "business_pending"
+
+
+def test_staff_revoke_a_leaked_key_in_the_back_office_and_it_is_audited(client, customer):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("+79990000099", "Admin-Pass-2026")
+    token = create_token(user=customer, name="Утёк", scope="write").token
+    client.force_login(staff)
+    listing = client.get("/backoffice/api/apitoken/").content.decode()
+    assert token.prefix in listing
+    response = client.post(
+        "/backoffice/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    entry = AuditEntry.objects.get(action="api.token_revoked")
+    assert (entry.actor, entry.channel, entry.changes["owner"]) == (staff, "backoffice", customer.pk)
