@@ -164,7 +164,7 @@ def test_submitting_without_an_idempotency_key_is_refused(api, url, meter):
     assert stored(meter) == []
 
 
-def test_one_submission_costs_nine_queries(api, url, django_assert_num_queries):
+def test_one_submission_is_nine_sql_statements_once_the_token_is_cached(api, url, django_assert_num_queries):
     api.post(url + "preview/", {"values": {"total": "11300"}})  # steady state: token, windows, prices cached
     # access check, idempotency insert, savepoint, meter lock, the year of readings, readings insert,
     # audit insert, release, idempotency answer; plus the test transaction's own savepoint pair.
