@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -69,11 +68,8 @@ def body(code: str, message: str, *, field: str | None = None, **extra: Any) -> 
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    if isinstance(value, Decimal | float):
-        return str(value)
-    return str(value)
+    """A domain error's parameter as JSON: numbers and flags as they are, anything else (Decimal) as text."""
+    return value if isinstance(value, bool | int | str) or value is None else str(value)
 
 
 def domain_status(error: DomainError) -> int:

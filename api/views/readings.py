@@ -7,6 +7,9 @@ values are sent again with ``"confirm_implausible": true`` (a new request: a new
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +21,7 @@ from rest_framework.views import APIView
 from billing.services import preview_charge
 from core.errors import DomainError
 from core.periods import Period
-from metering.models import Reading
+from metering.models import Meter, Reading
 from metering.selectors import reading_history
 from metering.services import preview_readings, submit_readings
 
@@ -39,6 +42,17 @@ EXAMPLES = [
     OpenApiExample("zone_order", summary="В порядке зон", value={"values": ["12345", "6789"]}, request_only=True),
     OpenApiExample("unchanged", summary="Без изменений", value={"unchanged": True}, request_only=True),
 ]
+
+
+@contextmanager
+def zone_fields(meter: Meter) -> Iterator[None]:
+    """metering names a zone's field "day"; in the request body it is "values.day"."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field in meter.zones:
+            error.field = f"values.{error.field}"
+        raise
 
 
 class ReadingsView(ListView):
@@ -84,14 +98,15 @@ class ReadingsView(ListView):
     def post(self, request: Request, number: str, meter_id: int) -> Response:
         meter = meter_of(request, number, meter_id)
         data = valid(s.SubmitRequestSerializer, request.data)
-        result = submit_readings(
-            meter=meter,
-            values=data.get("values"),
-            unchanged=data["unchanged"],
-            channel=Reading.Source.API,
-            actor=request.user,
-            confirm_implausible=data["confirm_implausible"],
-        )
+        with zone_fields(meter):
+            result = submit_readings(
+                meter=meter,
+                values=data.get("values"),
+                unchanged=data["unchanged"],
+                channel=Reading.Source.API,
+                actor=request.user,
+                confirm_implausible=data["confirm_implausible"],
+            )
         return Response(presenters.readings_result(result.preview, submission=result), status=201)
 
 
@@ -114,9 +129,10 @@ class PreviewView(APIView):
     def post(self, request: Request, number: str, meter_id: int) -> Response:
         meter = meter_of(request, number, meter_id)
         data = valid(s.ReadingsRequestSerializer, request.data)
-        preview = preview_readings(
-            meter=meter, values=data.get("values"), unchanged=data["unchanged"], actor=request.user
-        )
+        with zone_fields(meter):
+            preview = preview_readings(
+                meter=meter, values=data.get("values"), unchanged=data["unchanged"], actor=request.user
+            )
         try:
             charge = preview_charge(
                 meter=meter,
