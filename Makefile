@@ -31,7 +31,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core identity customers metering billing channels notifications service backoffice
+	$(BIN)/mypy core identity customers metering billing channels notifications service backoffice api
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=abonent.settings_production SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  ALLOWED_HOSTS=lk.example.ru SMS_WEBHOOK_SECRET=check-deploy-sms $(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -407,3 +407,46 @@ SERVICE_REQUESTS_PER_DAY = env_int("SERVICE_REQUESTS_PER_DAY", 20)
 SERVICE_MESSAGES_PER_HOUR = env_int("SERVICE_MESSAGES_PER_HOUR", 30)
 # Inspectors' CSV files uploaded in the back office: the largest accepted file.
 BACKOFFICE_IMPORT_MAX_BYTES = env_int("BACKOFFICE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- API (REST under /api/v1/, personal tokens, idempotency keys) ------------------------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "api"]
+REST_FRAMEWORK = {
+    # A bearer token first (integrations), then the app's session login (CSRF enforced).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsCustomer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # no form posts: no cross-site forms
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
+    "COERCE_DECIMAL_TO_STRING": True,  # money as "1234.56": exact, never a float
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "abonent API",
+    "DESCRIPTION": "REST API личного кабинета: счета, счётчики, показания, расход, тарифы, баланс, квитанции, оплата.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": False,
+    "ENUM_NAME_OVERRIDES": {"ReadingStateEnum": "metering.models.Reading.State"},
+}
+# Personal tokens: how long a looked-up token is kept in the cache (revoking one clears it at once).
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 300)
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 20)
+# Requests per minute: reads and writes per token (or per session user), anonymous calls per IP address.
+API_RATE_READ_PER_MINUTE = env_int("API_RATE_READ_PER_MINUTE", 600)
+API_RATE_WRITE_PER_MINUTE = env_int("API_RATE_WRITE_PER_MINUTE", 120)
+API_RATE_ANON_PER_MINUTE = env_int("API_RATE_ANON_PER_MINUTE", 60)
+# Wrong bearer tokens from one IP address per 10 minutes before it gets 429.
+API_BAD_TOKENS_PER_IP = env_int("API_BAD_TOKENS_PER_IP", 30)
+# A successful answer to an Idempotency-Key is replayed for at least this long.
+API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "api-purge-idempotency": {"task": "api.purge_idempotency_records", "schedule": crontab(hour=4, minute=30)},
+}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("backoffice/", admin.site.urls),
     path("pay/", include("payments.urls")),
+    path("api/v1/", include("api.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("channels.urls")),  # /sms/inbound, /readings/ (without login)
     path("", include("service.urls")),  # /requests/..., /faq/

@@ -36,6 +36,15 @@ Group ``readings``:
   the stack allows on this machine.
 * ``readings_bulk_rows_per_s`` / ``readings_bulk_rejected`` -- ``metering.services.import_readings``
   in-process on PostgreSQL, wall time of the call only. Target: >= 20,000 rows/s, 0 rejected.
+
+Group ``api``:
+
+* ``api_readings_rps`` / ``api_readings_p99_ms`` -- the same load through the REST API: wrk with
+  ``bench/api.lua`` POSTs JSON to ``/api/v1/accounts/<account>/meters/<id>/readings/`` with a
+  personal write token (``Authorization: Bearer``) and a fresh ``Idempotency-Key`` per request;
+  counted as readings the database gained with source ``api``. Same targets as the portal's.
+* ``api_submit_queries`` -- SQL statements of one API submission in-process, token, windows and
+  prices cached (the steady state); the query log goes to stderr.
 """
 
 from __future__ import annotations
@@ -48,4 +57,5 @@ GROUPS: dict[str, str] = {
     "sms": "bench.sms",
     "notifications": "bench.notifications",
     "backoffice": "bench.backoffice",
+    "api": "bench.api",
 }

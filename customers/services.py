@@ -78,7 +78,9 @@ def _create_link(
     return link
 
 
-def link_account(*, user: Any, number: str, proof: str, alias: str = "", group: str = "") -> AccountLink:
+def link_account(
+    *, user: Any, number: str, proof: str, alias: str = "", group: str = "", channel: str = "portal"
+) -> AccountLink:
     number = (number or "").strip()
     counters = [("link-user", str(user.pk), LINK_FAILURES), ("link-account", number, LINK_FAILURES)]
     _guard(counters)
@@ -92,15 +94,15 @@ def link_account(*, user: Any, number: str, proof: str, alias: str = "", group: 
             ),
         )
     with transaction.atomic():
-        return _create_link(user=user, account=account, alias=alias, group=group)
+        return _create_link(user=user, account=account, alias=alias, group=group, channel=channel)
 
 
-def unlink_account(*, user: Any, number: str) -> None:
+def unlink_account(*, user: Any, number: str, channel: str = "portal") -> None:
     with transaction.atomic():
         link = AccountLink.objects.select_related("account").filter(user=user, account__number=number).first()
         if link is None:
             raise DomainError("link_not_found", _("Этого лицевого счёта нет в вашем кабинете."))
-        audit("account.unlinked", actor=user, channel="portal", account=link.account, obj=link)
+        audit("account.unlinked", actor=user, channel=channel, account=link.account, obj=link)
         link.delete()
 
 

@@ -109,7 +109,9 @@ def start_registration(
         issue_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone)
 
 
-def confirm_registration(*, phone: str, code: str, finish: Callable[[User], None] | None = None) -> User:
+def confirm_registration(
+    *, phone: str, code: str, finish: Callable[[User], None] | None = None, channel: str = "portal"
+) -> User:
     """Activate the user once the SMS code is right.
 
     ``finish`` completes what the flow started (links the account proved by its bill code, files a
@@ -121,7 +123,7 @@ def confirm_registration(*, phone: str, code: str, finish: Callable[[User], None
         user = User.objects.select_for_update().get(phone=phone)
         user.is_active = True
         user.save(update_fields=["is_active"])
-        audit("user.registered", actor=user, channel="portal", obj=user)
+        audit("user.registered", actor=user, channel=channel, obj=user)
         if finish is not None:
             finish(user)
         if user.email and not user.email_confirmed:
@@ -135,7 +137,7 @@ def start_recovery(*, phone: str) -> None:
         issue_code(purpose=OneTimeCode.Purpose.RECOVER, phone=phone)
 
 
-def finish_recovery(*, phone: str, code: str, password: str) -> User:
+def finish_recovery(*, phone: str, code: str, password: str, channel: str = "portal") -> User:
     user = User.objects.filter(phone=phone, is_active=True).first()
     if user is None:  # the same refusal a wrong code gets
         raise DomainError("code_invalid", _("Неверный код."), field="code")
@@ -144,7 +146,7 @@ def finish_recovery(*, phone: str, code: str, password: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit("user.password_recovered", actor=user, channel="portal", obj=user)
+        audit("user.password_recovered", actor=user, channel=channel, obj=user)
     return user
 
 
@@ -202,7 +204,7 @@ def start_code_login(*, account_number: str, ip: str = "") -> None:
         issue_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone)
 
 
-def finish_code_login(*, account_number: str, code: str, ip: str = "") -> User:
+def finish_code_login(*, account_number: str, code: str, ip: str = "", channel: str = "portal") -> User:
     user = _owner_by_account(account_number)
     counters = _quick_login_counters(account_number, ip, user)
     _quick_login_guard(counters)
@@ -215,7 +217,7 @@ def finish_code_login(*, account_number: str, code: str, ip: str = "") -> User:
         raise
     ratelimit.reset("quick-login-account", account_number)
     ratelimit.reset("quick-login-phone", user.phone)
-    audit("user.code_login", actor=user, channel="portal", obj=user)
+    audit("user.code_login", actor=user, channel=channel, obj=user)
     return user
 
 

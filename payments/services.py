@@ -69,7 +69,9 @@ def amount_due(account: Account) -> Decimal:
     return max(billing_selectors.balance(account), Decimal("0.00"))
 
 
-def start_payment(*, user: Any, amounts: dict[str, Decimal], return_url_base: str = "") -> Payment:
+def start_payment(
+    *, user: Any, amounts: dict[str, Decimal], return_url_base: str = "", channel: str = "portal"
+) -> Payment:
     """Create a payment for several of the user's accounts and register it with the acquirer.
 
     ``amounts``: account number -> roubles; zero amounts are left out. Returns the payment with
@@ -99,7 +101,7 @@ def start_payment(*, user: Any, amounts: dict[str, Decimal], return_url_base: st
         audit(
             "payments.started",
             actor=user,
-            channel="portal",
+            channel=channel,
             obj=payment,
             changes={"amounts": {k: str(v) for k, v in parts.items()}},
         )

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
+from api import portal_views as api_views
 from documents import views as document_views
 
 from . import account_views, identity_views, profile_views, views
@@ -19,6 +20,8 @@ urlpatterns = [
     path("profile/sessions/end/", profile_views.end_sessions, name="end_sessions"),
     path("profile/consents/<int:consent_id>/withdraw/", profile_views.withdraw_consent, name="withdraw_consent"),
     path("profile/export.json", profile_views.export_data, name="export_data"),
+    path("profile/tokens/", api_views.tokens, name="api_tokens"),
+    path("profile/tokens/<int:token_id>/revoke/", api_views.revoke, name="api_token_revoke"),
     path("profile/email/confirm/<str:token>/", profile_views.confirm_email, name="confirm_email"),
     path("register/", identity_views.register, name="register"),
     path("register/confirm/", identity_views.register_confirm, name="register_confirm"),

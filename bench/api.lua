@@ -1,0 +1,71 @@
+-- wrk script of the "api" benchmark: readings submitted through the REST API with a personal token.
+--
+-- wrk -s bench/api.lua URL -H "Authorization: Bearer abn_..." -- METERS_FILE THREADS RUN
+--
+-- METERS_FILE has one line per meter: "<account number> <meter id> <last accepted value>".
+-- As bench/readings.lua: thread i (of n) takes the lines i, i+n, i+2n..., values only grow. Every
+-- request carries its own Idempotency-Key (RUN-thread-counter), as a client must.
+
+local threads = {}
+
+function setup(thread)
+   thread:set("tid", #threads)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   local path = args[1]
+   local nthreads = tonumber(args[2])
+   run = args[3]
+   meters = {}
+   local i = 0
+   for line in io.lines(path) do
+      if i % nthreads == tid then
+         local account, meter, value = line:match("^(%d+) (%d+) (%d+)")
+         table.insert(meters, {
+            path = "/api/v1/accounts/" .. account .. "/meters/" .. meter .. "/readings/",
+            value = tonumber(value),
+         })
+      end
+      i = i + 1
+   end
+   if #meters == 0 then
+      error("thread " .. tid .. " has no meters in " .. path)
+   end
+   nxt = 0
+   sent = 0
+   statuses = {}
+   wrk.method = "POST"
+   wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+   nxt = nxt % #meters + 1
+   sent = sent + 1
+   local m = meters[nxt]
+   m.value = m.value + 1 + (nxt + m.value) % 5
+   -- wrk.format uses the given table instead of wrk.headers (the -H ones): copy them in.
+   local headers = { ["Idempotency-Key"] = run .. "-" .. tid .. "-" .. sent }
+   for name, value in pairs(wrk.headers) do
+      headers[name] = value
+   end
+   return wrk.format("POST", m.path, headers, '{"values": {"total": "' .. m.value .. '"}}')
+end
+
+function response(status, headers, body)
+   statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+   io.write(string.format("P99_US=%d\n", latency:percentile(99)))
+   local total = {}
+   for _, thread in ipairs(threads) do
+      local seen = thread:get("statuses")
+      for code, n in pairs(seen or {}) do
+         total[code] = (total[code] or 0) + n
+      end
+   end
+   for code, n in pairs(total) do
+      io.write(string.format("STATUS %d %d\n", code, n))
+   end
+end
