@@ -16,25 +16,32 @@ POSTGRES_ONLY = [
 ]
 
 
-def run_in_threads(jobs: Sequence[Callable[[], object]], *, timeout: float = 120) -> None:
-    """Run each job in its own thread (and so its own connection), all released at once; re-raise
-    what any of them raised, and fail if one hangs."""
+def run_in_threads(jobs: Sequence[Callable[[], object]], *, timeout: float = 120) -> list[object]:
+    """Run each job in its own thread (and so its own connection), all released at once; fail with
+    what any of them raised, or if one hangs. Returns the jobs' results, in the order of ``jobs``."""
     start = threading.Barrier(len(jobs))
     errors: list[BaseException] = []
+    results: list[object] = [None] * len(jobs)
 
-    def worker(job: Callable[[], object]) -> None:
+    def worker(index: int, job: Callable[[], object]) -> None:
         try:
             start.wait(timeout=30)
-            job()
+            results[index] = job()
         except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    threads = [threading.Thread(target=worker, args=item) for item in enumerate(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
     assert not any(t.is_alive() for t in threads), "a job hung"
     assert not errors, errors
+    return results
+
+
+def at_once(job: Callable[[], object], copies: int, *, timeout: float = 120) -> list[object]:
+    """The same job ``copies`` times at once (double clicks, retried deliveries); their results."""
+    return run_in_threads([job] * copies, timeout=timeout)

@@ -77,7 +77,9 @@ def test_customer_files_a_correction_with_a_photo_and_reads_the_operators_answer
     expect(staff_page.locator("#request-facts")).to_contain_text(f"день: {right['day']}, ночь: {right['night']}")
     photo_link = staff_page.locator("#request-facts img")
     expect(photo_link).to_have_attribute("alt", "счётчик.jpg")
-    assert staff_page.evaluate("img => img.naturalWidth", photo_link.element_handle()) == 480  # served, decoded
+    # Served and decoded: wait for the picture to finish loading rather than reading it mid-load.
+    staff_page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo_link.element_handle())
+    assert staff_page.evaluate("img => img.naturalWidth", photo_link.element_handle()) == 480
     staff_page.get_by_label("Ответ абоненту").fill(ANSWER)
     staff_page.get_by_role("button", name="Ответить").click()
     expect(staff_page.locator(".messagelist")).to_contain_text("Ответ отправлен")

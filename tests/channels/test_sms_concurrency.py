@@ -12,6 +12,7 @@ from django.db import connection
 from channels.models import InboundSms
 from channels.services import handle_sms
 from metering.models import Reading
+from tests.concurrency import run_in_threads
 from tests.factories import MeterFactory, UserFactory, history, link
 from tests.messages import sms_texts
 
@@ -27,28 +28,6 @@ PHONE = "+79163330000"
 COPIES = 6
 
 
-def run_at_once(jobs):
-    start = threading.Barrier(len(jobs))
-    errors = []
-
-    def worker(job):
-        try:
-            start.wait(timeout=30)
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a delivery hung"
-    assert not errors, errors
-
-
 def test_simultaneous_copies_of_one_message_are_processed_once(today):
     meter = MeterFactory(account__number="6300000601")
     link(UserFactory(phone=PHONE), meter.account)
@@ -61,7 +40,7 @@ def test_simultaneous_copies_of_one_message_are_processed_once(today):
         with lock:
             answers.append(answer)
 
-    run_at_once([deliver] * COPIES)
+    run_in_threads([deliver] * COPIES)
 
     assert len({a.reply for a in answers}) == 1 and "показания приняты" in answers[0].reply
     assert sum(not a.duplicate for a in answers) == 1
@@ -75,7 +54,7 @@ def test_different_messages_from_one_phone_at_once_are_each_processed(today):
     link(UserFactory(phone=PHONE), meter.account)
     history(meter, {"total": 10_000})
 
-    run_at_once([lambda i=i: handle_sms(phone=PHONE, text="003#", message_id=f"info-{i}") for i in range(COPIES)])
+    run_in_threads([lambda i=i: handle_sms(phone=PHONE, text="003#", message_id=f"info-{i}") for i in range(COPIES)])
 
     assert InboundSms.objects.filter(outcome="info").count() == COPIES
     assert len(sms_texts(PHONE)) == COPIES

@@ -3,45 +3,14 @@
 Needs real row locks and unique checks across connections, so it runs on PostgreSQL only.
 """
 
-import threading
-
-import pytest
-from django.db import connection
-
 from notifications import outbox
 from notifications.models import Kind, Notification, OutboxMessage
 from notifications.services import Event, send_sms, tell
+from tests.concurrency import POSTGRES_ONLY, at_once
 from tests.factories import UserFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections need PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 THREADS = 4
-
-
-def at_once(job):
-    """Run ``job`` in THREADS threads (own connections), released together; their results."""
-    start = threading.Barrier(THREADS)
-    results, errors = [], []
-
-    def run():
-        try:
-            start.wait(timeout=30)
-            results.append(job())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 def test_the_same_reminder_run_at_once_tells_each_user_once(settings):
@@ -57,7 +26,7 @@ def test_the_same_reminder_run_at_once_tells_each_user_once(settings):
         ]
         return tell(events)
 
-    assert sum(at_once(run)) == 5
+    assert sum(at_once(run, THREADS)) == 5
     assert Notification.objects.count() == 5
     assert OutboxMessage.objects.count() == 5
 
@@ -67,6 +36,6 @@ def test_one_row_is_claimed_by_one_worker():
     row = OutboxMessage.objects.get()
     # The commit queued it: nothing is due any more, so put it back and let four workers race for it.
     OutboxMessage.objects.filter(pk=row.pk).update(state=OutboxMessage.State.PENDING, attempts=0)
-    claims = at_once(lambda: outbox.claim(row.pk))
+    claims = at_once(lambda: outbox.claim(row.pk), THREADS)
     assert sum(1 for c in claims if c is not None) == 1
     assert OutboxMessage.objects.get().attempts == 1
