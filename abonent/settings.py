@@ -428,7 +428,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "abonent API",
-    "DESCRIPTION": "REST API личного кабинета: счета, счётчики, показания, расход, тарифы, баланс, квитанции, оплата.",
+    "DESCRIPTION": _(
+        "REST API личного кабинета: счета, счётчики, показания, расход, тарифы, баланс, квитанции, оплата."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

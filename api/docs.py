@@ -82,7 +82,7 @@ def type_text(schema: dict[str, Any] | None) -> dict[str, Any]:
         return {"text": f"[{inner['text']}]", "ref": inner["ref"]}
     if kind == "object" and "additionalProperties" in schema:
         inner = type_text(schema["additionalProperties"] if isinstance(schema["additionalProperties"], dict) else {})
-        return {"text": f"{{зона: {inner['text']}}}", "ref": inner["ref"]}
+        return {"text": f"{{{_('зона')}: {inner['text']}}}", "ref": inner["ref"]}
     text = kind
     if schema.get("format"):
         text += f" ({schema['format']})"

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,7 +35,7 @@ class TokenForm(forms.Form):
     expires = forms.TypedChoiceField(
         label=gettext_lazy("Срок действия"),
         choices=[("", gettext_lazy("бессрочно, пока не отзовёте"))]
-        + [(str(days), gettext_lazy("%(days)s дней") % {"days": days}) for days in EXPIRY_CHOICES_DAYS],
+        + [(str(days), lazy(lambda d: _("%(days)s дней") % {"days": d}, str)(days)) for days in EXPIRY_CHOICES_DAYS],
         coerce=int,
         empty_value=None,
         required=False,

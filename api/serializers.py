@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -200,13 +201,13 @@ class MeterSerializer(serializers.Serializer):
             {
                 "type": "object",
                 "additionalProperties": {"oneOf": [{"type": "string", "maxLength": 20}, {"type": "integer"}]},
-                "description": 'По зонам: {"day": "12345", "night": "6789"}',
+                "description": gettext_lazy('По зонам: {"day": "12345", "night": "6789"}'),
             },
             {
                 "type": "array",
                 "items": {"oneOf": [{"type": "string", "maxLength": 20}, {"type": "integer"}]},
                 "maxItems": 3,
-                "description": 'В порядке зон счётчика (как в SMS): ["12345", "6789"]',
+                "description": gettext_lazy('В порядке зон счётчика (как в SMS): ["12345", "6789"]'),
             },
         ]
     }
@@ -502,7 +503,7 @@ class PaymentRequestSerializer(serializers.Serializer):
         max_length=20,
         error_messages={
             "min_length": gettext_lazy("Укажите хотя бы один лицевой счёт и сумму."),
-            "max_length": gettext_lazy("Не больше %(n)s лицевых счетов в одном платеже.") % {"n": 20},
+            "max_length": lazy(lambda: _("Не больше %(n)s лицевых счетов в одном платеже.") % {"n": 20}, str)(),
         },
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metering.models import Meter
 from metering.zones import zone_label
@@ -14,7 +15,7 @@ from portal.identity_views import captcha_field
 
 
 class AccountLookupForm(forms.Form):
-    number = AccountNumberField(help_text=_("10 цифр, как в квитанции."))
+    number = AccountNumberField(help_text=gettext_lazy("10 цифр, как в квитанции."))
 
     def __init__(self, *args: Any, captcha: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

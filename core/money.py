@@ -7,6 +7,8 @@ multiply at full precision before it. Rounding is half-up, as on Russian bills.
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 KOPECK = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -52,4 +54,4 @@ def format_kwh(volume: int | Decimal | None) -> str:
     if volume is None:
         return "—"
     whole = f"{volume:,}".replace(",", "\u00a0").replace(".", ",")
-    return f"{whole}\u00a0кВт·ч"
+    return f"{whole}\u00a0{gettext('кВт·ч')}"

@@ -20,14 +20,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
-# Taxation systems as fiscal services name them, and as a receipt prints them.
+# Taxation systems as fiscal services name them, and as a receipt prints them (stored in Russian,
+# translated when shown).
 TAXATION_LABELS = {
-    "osn": "ОСН",
-    "usn_income": "УСН доход",
-    "usn_income_outcome": "УСН доход − расход",
-    "esn": "ЕСХН",
-    "patent": "Патент",
+    "osn": gettext_noop("ОСН"),
+    "usn_income": gettext_noop("УСН доход"),
+    "usn_income_outcome": gettext_noop("УСН доход − расход"),
+    "esn": gettext_noop("ЕСХН"),
+    "patent": gettext_noop("Патент"),
 }
 
 

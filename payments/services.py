@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import rules as billing_rules
 from billing import selectors as billing_selectors
@@ -140,9 +141,9 @@ def _receipt_request(payment: Payment, parts: list[PaymentPart], balances: dict[
                 "price": str(part.amount),
                 "quantity": "1",
                 "sum": str(part.amount),
-                "payment_subject": "услуга",
+                "payment_subject": gettext_noop("услуга"),  # stored in Russian, translated when shown
                 "payment_method": "full_payment" if full else "advance",
-                "payment_method_label": "полный расчёт" if full else "аванс",
+                "payment_method_label": gettext_noop("полный расчёт") if full else gettext_noop("аванс"),
                 "vat_rate": str(rate),
                 "vat_type": f"vat{rate:.0f}",
                 "vat_sum": str(kopecks(part.amount * rate / (100 + rate))),
@@ -319,12 +320,12 @@ def receipt_text(receipt: Receipt) -> str:
         _("Кассовый чек. Приход"),
         data["company"]["name"],
         _("ИНН %(inn)s") % {"inn": data["company"]["inn"]},
-        _("Система налогообложения: %(sno)s") % {"sno": data.get("taxation_system_label", data["taxation_system"])},
+        _("Система налогообложения: %(sno)s") % {"sno": _(data.get("taxation_system_label", data["taxation_system"]))},
         _("Место расчётов: %(url)s") % {"url": data["company"]["payment_address"]},
         "",
     ]
     for item in data["items"]:
-        lines.append(f"{item['name']} ({item['payment_subject']}, {item['payment_method_label']})")
+        lines.append(f"{item['name']} ({_(item['payment_subject'])}, {_(item['payment_method_label'])})")
         lines.append(
             _("  1 × %(price)s = %(sum)s, в т. ч. НДС %(rate)s%%: %(vat)s")
             % {

@@ -50,7 +50,7 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
             y -= h
             parts.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {} кВт·ч</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {} {}</title></rect>',
                     _n(x),
                     _n(y),
                     _n(bar_w),
@@ -59,6 +59,7 @@ def consumption_chart(monthly: Sequence[tuple[Period, dict[str, int] | None]], *
                     period.label,
                     zone_label(zone),
                     volumes.get(zone, 0),
+                    _("кВт·ч"),
                 )
             )
         parts.append(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,7 +57,7 @@ class MultipleFileField(forms.FileField):
 
 def _files_field(**kwargs: Any) -> MultipleFileField:
     kwargs.setdefault("label", gettext_lazy("Файлы"))
-    return MultipleFileField(help_text=attachments.accepted_description(), **kwargs)
+    return MultipleFileField(help_text=lazy(attachments.accepted_description, str)(), **kwargs)
 
 
 class AccountChoiceField(forms.ModelChoiceField):

@@ -35,12 +35,19 @@ from .base import ListView, meter_of, period, valid
 
 MAX_MONTHS = 120
 EXAMPLES = [
-    OpenApiExample("single_rate", summary="Однотарифный", value={"values": {"total": "11450"}}, request_only=True),
     OpenApiExample(
-        "day_night", summary="День/ночь", value={"values": {"day": "12345", "night": "6789"}}, request_only=True
+        "single_rate", summary=gettext_lazy("Однотарифный"), value={"values": {"total": "11450"}}, request_only=True
     ),
-    OpenApiExample("zone_order", summary="В порядке зон", value={"values": ["12345", "6789"]}, request_only=True),
-    OpenApiExample("unchanged", summary="Без изменений", value={"unchanged": True}, request_only=True),
+    OpenApiExample(
+        "day_night",
+        summary=gettext_lazy("День/ночь"),
+        value={"values": {"day": "12345", "night": "6789"}},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "zone_order", summary=gettext_lazy("В порядке зон"), value={"values": ["12345", "6789"]}, request_only=True
+    ),
+    OpenApiExample("unchanged", summary=gettext_lazy("Без изменений"), value={"unchanged": True}, request_only=True),
 ]
 
 

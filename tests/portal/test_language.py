@@ -17,7 +17,7 @@ from core.demo import seed_tariffs
 pytestmark = pytest.mark.django_db
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
 
 
 @pytest.fixture(autouse=True)
@@ -88,36 +88,54 @@ def test_tariffs_page_in_english_and_back_to_russian(client):
     assert "Трёхзонный (пик/полупик/ночь)" in text
 
 
-def _po_entries(path: Path) -> dict[str, str]:
-    """msgid -> msgstr of a .po file (no plurals or contexts are used in this project)."""
-    entries: dict[str, str] = {}
+def _po_entries(path: Path) -> list[dict[str, str]]:
+    """The entries of a .po file: msgid and msgstr, or for a plural msgid, msgid_plural and msgstr[0..1]
+    (no contexts are used in this project)."""
+    entries: list[dict[str, str]] = []
     current: dict[str, str] = {}
     key = ""
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith(("msgid ", "msgstr ")):
+        if line.startswith(("msgid", "msgstr")):
             key, _, rest = line.partition(" ")
             current[key] = ast.literal_eval(rest)
         elif line.startswith('"'):
             current[key] += ast.literal_eval(line)
         elif not line.strip() and current:
-            entries[current["msgid"]] = current["msgstr"]
+            if current["msgid"]:  # not the header
+                entries.append(current)
             current = {}
-    entries.pop("", None)  # the header
     return entries
+
+
+def _forms(entry: dict[str, str]) -> list[tuple[str, str]]:
+    """(source, translation) of each form of an entry."""
+    if "msgid_plural" in entry:
+        return [(entry["msgid"], entry["msgstr[0]"]), (entry["msgid_plural"], entry["msgstr[1]"])]
+    return [(entry["msgid"], entry["msgstr"])]
 
 
 def test_every_message_is_translated_and_compiled():
     """The .po is complete and the committed .mo is compiled from it (a fresh machine may lack gettext)."""
     entries = _po_entries(LOCALE_DIR / "django.po")
     assert len(entries) > 100
-    untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
+    untranslated = [source for entry in entries for source, english in _forms(entry) if not english]
     assert not untranslated
     assert "#, fuzzy" not in (LOCALE_DIR / "django.po").read_text(encoding="utf-8")  # fuzzy ones are not compiled
-    for msgid, msgstr in entries.items():
-        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), msgid
+    for entry in entries:
+        for source, english in _forms(entry):
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(english)), source
     with (LOCALE_DIR / "django.mo").open("rb") as compiled:
         catalog = gettext.GNUTranslations(compiled)
-    stale = [msgid for msgid, msgstr in entries.items() if catalog.gettext(msgid) != msgstr]
+    stale = [
+        entry["msgid"]
+        for entry in entries
+        if (
+            [catalog.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+            if "msgid_plural" in entry
+            else [catalog.gettext(entry["msgid"])]
+        )
+        != [english for _, english in _forms(entry)]
+    ]
     assert not stale, "django.mo is out of date: run manage.py compilemessages -l en"
 
 
