@@ -27,12 +27,6 @@ pytestmark = [
 THREADS = 6
 
 
-@pytest.fixture(autouse=True)
-def _no_quiet_hours(settings):
-    # The tests run at any hour on the real clock; quiet hours would hold the answers' SMS till morning.
-    settings.NOTIFICATIONS_QUIET_HOURS = ""
-
-
 def run_in_threads(job, n=THREADS):
     start = threading.Barrier(n)
     errors: list[BaseException] = []
