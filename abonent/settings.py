@@ -435,7 +435,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": False,
-    "ENUM_NAME_OVERRIDES": {"ReadingStateEnum": "metering.models.Reading.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReadingStateEnum": "metering.models.Reading.State",
+        "RequestKindEnum": "service.models.Request.Kind",
+        "RequestStatusEnum": "service.models.Request.Status",
+        "NotificationKindEnum": "notifications.models.Kind",
+        "NotificationChannelEnum": "notifications.models.Channel",
+        "LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind",
+    },
 }
 # Personal tokens: how long a looked-up token is kept in the cache (revoking one clears it at once).
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 300)

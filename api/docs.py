@@ -35,7 +35,10 @@ TAGS = {
     "readings": gettext_lazy("Показания и расход"),
     "tariffs": gettext_lazy("Тарифы"),
     "money": gettext_lazy("Баланс и квитанции"),
-    "payments": gettext_lazy("Оплата"),
+    "payments": gettext_lazy("Оплата и автоплатёж"),
+    "requests": gettext_lazy("Обращения (интернет-приёмная)"),
+    "notifications": gettext_lazy("Уведомления"),
+    "settings": gettext_lazy("Настройки сообщений"),
 }
 
 

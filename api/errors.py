@@ -150,7 +150,7 @@ def _validation_response(exc: exceptions.ValidationError) -> Response:
     )
 
 
-def _status_for(exc: exceptions.APIException) -> tuple[str, str]:
+def _status_for(exc: exceptions.APIException, view: Any = None) -> tuple[str, str]:
     """(code, Russian message) for DRF's own exceptions."""
     if isinstance(exc, exceptions.ParseError):
         return "malformed_request", _("Тело запроса — не JSON или повреждено.")
@@ -165,6 +165,10 @@ def _status_for(exc: exceptions.APIException) -> tuple[str, str]:
     if isinstance(exc, exceptions.NotAcceptable):
         return "not_acceptable", _("Ответ бывает только в формате application/json.")
     if isinstance(exc, exceptions.UnsupportedMediaType):
+        if view is not None and any(p.media_type.startswith("multipart/") for p in view.get_parsers()):
+            return "unsupported_media_type", _(
+                "Отправляйте тело запроса в формате application/json или, с файлами, multipart/form-data."
+            )
         return "unsupported_media_type", _("Отправляйте тело запроса в формате application/json.")
     if isinstance(exc, exceptions.Throttled):
         wait = math.ceil(exc.wait or 1)
@@ -201,7 +205,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         if isinstance(exc, exceptions.Throttled):
             headers["Retry-After"] = str(math.ceil(exc.wait or 1))
-        code, message = _status_for(exc)
+        code, message = _status_for(exc, context.get("view"))
         return Response(body(code, message), status=exc.status_code, headers=headers)
     view = context.get("view")
     log.exception("API error in %s", view.__class__.__name__ if view else "?", exc_info=exc)

@@ -74,9 +74,26 @@ def owner_of(request: Request) -> str:
     return f"ip:{client_ip(request)}"
 
 
+def _file_digest(upload: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return "sha256:" + digest.hexdigest()
+
+
+def _comparable(data: Any) -> Any:
+    """A multipart body as every value of every name, each file by its content (not only its name)."""
+    if not hasattr(data, "lists"):
+        return data
+    return {name: [_file_digest(v) if hasattr(v, "chunks") else v for v in values] for name, values in data.lists()}
+
+
 def fingerprint(request: Request) -> str:
     try:
-        payload = json.dumps(request.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+        payload = json.dumps(
+            _comparable(request.data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        )
     except TypeError:  # pragma: no cover - JSON-parsed data always dumps
         payload = repr(request.data)
     text = f"{request.method}\n{request.get_full_path()}\n{payload}"

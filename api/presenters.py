@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from billing.models import Bill, ChargeLine, LedgerEntry
 from billing.selectors import BillDetail, PenaltyForecast
 from billing.services import ChargePreview
@@ -14,8 +17,13 @@ from metering import rules
 from metering.models import Meter, Reading
 from metering.selectors import HistoryEntry
 from metering.services import Preview, Submission
-from metering.zones import SCHEME_LABELS, ZONE_HOURS, zone_label
+from metering.zones import SCHEME_LABELS, ZONE_HOURS, Zone, zone_label
+from notifications.models import Notification
 from payments.models import Payment
+from service import selectors as service_selectors
+from service.kinds import CONTRACT_TOPICS, QUESTION_TOPICS, REPLACEMENT_REASONS, KindSpec, details_rows
+from service.models import Attachment, Message
+from service.models import Request as ServiceRequest
 
 
 def accepted_for(reading: Reading | HistoryEntry) -> str | None:
@@ -262,4 +270,127 @@ def payment(payment: Payment) -> dict[str, Any]:
         "confirmed_at": payment.confirmed_at,
         "parts": [{"account": part.account.number, "amount": part.amount} for part in payment.parts.all()],
         "has_receipt": hasattr(payment, "receipt"),
+    }
+
+
+# --- Support requests ------------------------------------------------------------------------------
+
+
+def attachment(item: Attachment) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "name": item.original_name,
+        "content_type": item.content_type,
+        "size": item.size,
+        "is_image": item.is_image,
+        "url": reverse("api:request_attachment", args=[item.request_id, item.pk]),
+    }
+
+
+def service_request(item: ServiceRequest) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "number": item.number,
+        "kind": item.kind,
+        "kind_label": item.get_kind_display(),
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "subject": item.subject,
+        "account": item.account.number if item.account else None,
+        "meter": item.meter_id,
+        "meter_serial": item.meter.serial if item.meter else None,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "closed_at": item.closed_at,
+        # The list annotates the count; the detail has the thread prefetched.
+        "answers": item.answers if hasattr(item, "answers") else sum(m.from_staff for m in item.messages.all()),
+        "rating": item.rating,
+    }
+
+
+def request_message(message: Message) -> dict[str, Any]:
+    if message.from_staff:
+        name = message.author.first_name if message.author else ""
+        author = f"{_('Специалист')} {name}".strip()
+    else:
+        author = _("Вы")
+    return {
+        "id": message.pk,
+        "from_staff": message.from_staff,
+        "author": author,
+        "text": message.text,
+        "created_at": message.created_at,
+        "attachments": [attachment(a) for a in message.attachments.all()],
+    }
+
+
+def service_request_detail(item: ServiceRequest) -> dict[str, Any]:
+    """The request as its portal page shows it: details, files, status history, the thread."""
+    thread = service_selectors.thread(item)
+    return {
+        **service_request(item),
+        "text": item.text,
+        "details": item.details or {},
+        "details_rows": [{"label": label, "value": value} for label, value in details_rows(item)],
+        "attachments": [attachment(a) for a in getattr(item, "own_files", [])],
+        "status_history": [
+            {
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "to_status_label": change.get_to_status_display(),
+                "at": change.at,
+                "by_staff": bool(change.by and change.by.is_staff and change.by_id != item.user_id),
+                "note": change.note,
+            }
+            for change in item.status_changes.all()
+        ],
+        "thread": [request_message(m) for m in thread],
+        "can_reply": not item.is_closed,
+        "can_rate": service_selectors.can_rate(item),
+        "rating_comment": item.rating_comment,
+        "rated_at": item.rated_at,
+    }
+
+
+def request_kind(spec: KindSpec, form: Any) -> dict[str, Any]:
+    """A kind and the fields of its portal form (an unbound instance, so in the form's own order)."""
+    names = [name for name in form.fields if name != "token"]
+    fields = [name for name in names if not name.startswith("value_")]
+    required = [name for name in fields if form.fields[name].required]
+    if spec.kind == ServiceRequest.Kind.CORRECTION:  # the zone fields come with the chosen meter
+        at = fields.index("meter") + 1
+        fields[at:at] = [f"value_{zone}" for zone in Zone.values]
+        required.insert(required.index("meter") + 1, "value_<zone>")
+    choices = {}
+    if "topic" in fields:
+        topics = CONTRACT_TOPICS if spec.kind == ServiceRequest.Kind.CONTRACT else QUESTION_TOPICS
+        choices["topic"] = [{"code": code, "label": str(label)} for code, label in topics.items()]
+    if "reason" in fields:
+        choices["reason"] = [{"code": code, "label": str(label)} for code, label in REPLACEMENT_REASONS.items()]
+    return {
+        "kind": spec.kind,
+        "title": str(spec.title),
+        "description": str(spec.description),
+        "needs_meter": spec.needs_meter,
+        "needs_photo": spec.needs_photo,
+        "fields": fields,
+        "required": required,
+        "choices": choices,
+    }
+
+
+# --- Notification centre ---------------------------------------------------------------------------
+
+
+def notification(item: Notification) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "kind_label": item.get_kind_display(),
+        "subject": item.subject,
+        "text": item.text,
+        "link": item.link,
+        "account": item.account.number if item.account else None,
+        "created_at": item.created_at,
+        "read_at": item.read_at,
     }

@@ -18,7 +18,10 @@ from rest_framework import serializers
 from billing.models import ChargeLine, LedgerEntry
 from metering.models import Reading
 from metering.zones import Zone
+from notifications.models import Channel as NotificationChannel
+from notifications.models import Kind as NotificationKind
 from payments.models import Payment, Receipt
+from service.models import Request
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -554,3 +557,290 @@ class ReceiptSerializer(serializers.Serializer):
 @extend_schema_field(OpenApiTypes.BINARY)
 class BinaryField(serializers.Field):  # pragma: no cover - documentation only
     pass
+
+
+# --- Strict JSON types ---------------------------------------------------------------------------
+# DRF turns 5 into "5" and "5" into 5; the schema says one type, so a JSON body must send that type.
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# --- Support requests ----------------------------------------------------------------------------
+
+
+def _text(help_text: Any = None) -> StrictCharField:
+    return StrictCharField(required=False, allow_blank=True, trim_whitespace=False, help_text=help_text)
+
+
+def _date(help_text: Any) -> serializers.DateField:
+    return serializers.DateField(required=False, help_text=help_text)
+
+
+# What filing a request may carry; which fields a kind needs is in GET /requests/kinds/ (the portal's forms).
+class RequestFilingSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Request.Kind.choices, help_text=gettext_lazy("Вид обращения."))
+    account = serializers.RegexField(
+        r"^\d{10}$",
+        required=False,
+        error_messages={"invalid": gettext_lazy("Номер лицевого счёта — 10 цифр.")},
+        help_text=gettext_lazy("Лицевой счёт (question, complaint, contract); необязательно."),
+    )
+    meter = StrictIntegerField(
+        required=False, min_value=1, help_text=gettext_lazy("Счётчик (поле id): verification, replacement, correction.")
+    )
+    text = _text(gettext_lazy("Текст обращения: для question, complaint, contract обязателен."))
+    topic = _text(gettext_lazy("Тема (question, contract): код из GET /requests/kinds/."))
+    title = _text(gettext_lazy("Суть жалобы коротко (complaint)."))
+    reason = _text(gettext_lazy("Причина замены (replacement): код из GET /requests/kinds/."))
+    contract_number = _text(gettext_lazy("Номер договора (contract)."))
+    preferred_from = _date(gettext_lazy("Удобно с (verification, replacement): с завтрашнего дня."))
+    preferred_to = _date(gettext_lazy("Удобно по (verification, replacement): в пределах 90 дней."))
+    contact_phone = _text(gettext_lazy("Контактный телефон (verification, replacement); по умолчанию — ваш."))
+    reading_date = _date(gettext_lazy("Дата ошибочных показаний (correction), если известна."))
+    value_total = _text(gettext_lazy("Верное показание однотарифного счётчика (correction)."))
+    value_day = _text(gettext_lazy("Верное показание, день (correction)."))
+    value_night = _text(gettext_lazy("Верное показание, ночь (correction)."))
+    value_peak = _text(gettext_lazy("Верное показание, пик (correction)."))
+    value_semipeak = _text(gettext_lazy("Верное показание, полупик (correction)."))
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file in a multipart/form-data body (its checks are service.attachments')."""
+
+
+class UploadsMixin(serializers.Serializer):
+    uploads = serializers.ListField(
+        child=UploadField(allow_empty_file=True),
+        required=False,
+        help_text=gettext_lazy(
+            "Файлы: JPEG, PNG или PDF (проверяются по содержимому). Для correction нужно хотя бы одно фото счётчика."
+        ),
+    )
+
+
+# The same fields as multipart/form-data, with files; numbers come as text there.
+class RequestFilingFormSerializer(UploadsMixin, RequestFilingSerializer):
+    meter = serializers.IntegerField(required=False, min_value=1, help_text=gettext_lazy("Счётчик (поле id)."))
+
+
+class ReplySerializer(serializers.Serializer):
+    text = StrictCharField(allow_blank=True, trim_whitespace=False, help_text=gettext_lazy("Сообщение."))
+
+
+class ReplyFormSerializer(UploadsMixin, ReplySerializer):
+    pass
+
+
+class RatingSerializer(serializers.Serializer):
+    score = StrictIntegerField(min_value=1, max_value=5, help_text=gettext_lazy("Оценка ответа от 1 до 5."))
+    comment = _text(gettext_lazy("Комментарий (необязательно)."))
+
+
+class RequestsQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Request.Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=Request.Kind.choices, required=False)
+    account = serializers.RegexField(
+        r"^\d{10}$", required=False, error_messages={"invalid": gettext_lazy("Номер лицевого счёта — 10 цифр.")}
+    )
+
+
+class ChoiceItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class RequestKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Request.Kind.choices)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    needs_meter = serializers.BooleanField()
+    needs_photo = serializers.BooleanField(help_text=gettext_lazy("Нужно хотя бы одно фото среди файлов."))
+    fields = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("Поля этого вида (как в форме портала).")
+    )
+    required = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=gettext_lazy("Обязательные поля; value_<zone> — верное показание каждой зоны выбранного счётчика."),
+    )
+    choices = serializers.DictField(
+        child=ChoiceItemSerializer(many=True), help_text=gettext_lazy("Допустимые коды для topic и reason.")
+    )
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    is_image = serializers.BooleanField()
+    url = serializers.CharField(help_text=gettext_lazy("Скачать файл (только владельцу обращения)."))
+
+
+class RequestMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_staff = serializers.BooleanField()
+    author = serializers.CharField(help_text=gettext_lazy("«Вы» или «Специалист» с именем."))
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    from_status = serializers.CharField(help_text=gettext_lazy("Пусто для первого шага."))
+    to_status = serializers.ChoiceField(choices=Request.Status.choices)
+    to_status_label = serializers.CharField()
+    at = serializers.DateTimeField()
+    by_staff = serializers.BooleanField()
+    note = serializers.CharField()
+
+
+class DetailRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class RequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text=gettext_lazy("Номер обращения для людей: 000123."))
+    kind = serializers.ChoiceField(choices=Request.Kind.choices)
+    kind_label = serializers.CharField()
+    status = serializers.ChoiceField(choices=Request.Status.choices)
+    status_label = serializers.CharField()
+    subject = serializers.CharField()
+    account = serializers.CharField(allow_null=True)
+    meter = serializers.IntegerField(allow_null=True)
+    meter_serial = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    answers = serializers.IntegerField(help_text=gettext_lazy("Сколько ответов специалиста."))
+    rating = serializers.IntegerField(allow_null=True)
+
+
+class RequestDetailSerializer(RequestSerializer):
+    text = serializers.CharField()
+    details = serializers.DictField(help_text=gettext_lazy("Данные вида обращения, как их сохранил портал."))
+    details_rows = DetailRowSerializer(many=True, help_text=gettext_lazy("Те же данные подписанными строками."))
+    attachments = AttachmentSerializer(many=True, help_text=gettext_lazy("Файлы, приложенные при подаче."))
+    status_history = StatusChangeSerializer(many=True)
+    thread = RequestMessageSerializer(many=True)
+    can_reply = serializers.BooleanField()
+    can_rate = serializers.BooleanField()
+    rating_comment = serializers.CharField()
+    rated_at = serializers.DateTimeField(allow_null=True)
+
+
+# --- Notification centre and settings ------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    kind_label = serializers.CharField()
+    subject = serializers.CharField()
+    text = serializers.CharField()
+    link = serializers.CharField(help_text=gettext_lazy("Страница портала, о которой уведомление; может быть пусто."))
+    account = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationsQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, default=False, error_messages=BOOLEAN, help_text=gettext_lazy("Только непрочитанные.")
+    )
+
+
+class UnreadSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text=gettext_lazy("Сколько уведомлений отмечено прочитанными."))
+    unread = serializers.IntegerField()
+
+
+class ChannelPreferenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    label = serializers.CharField()
+    channel = serializers.ChoiceField(choices=NotificationChannel.choices, help_text=gettext_lazy("Выбор абонента."))
+    channel_label = serializers.CharField()
+    default = serializers.ChoiceField(choices=NotificationChannel.choices)
+    used = serializers.ChoiceField(
+        choices=NotificationChannel.choices,
+        help_text=gettext_lazy("Канал сейчас: e-mail — только после подтверждения адреса, до того SMS."),
+    )
+
+
+# One optional channel per kind of message; kinds not given keep their channel.
+class ChannelChoicesSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            kind: serializers.ChoiceField(choices=NotificationChannel.choices, required=False, help_text=label)
+            for kind, label in NotificationKind.choices
+        }
+
+
+class EbillSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    address = serializers.CharField()
+    ebill = serializers.BooleanField(help_text=gettext_lazy("Квитанции этого счёта приходят на e-mail."))
+
+
+class EbillRequestSerializer(serializers.Serializer):
+    accounts = serializers.ListField(
+        child=serializers.RegexField(
+            r"^\d{10}$", error_messages={"invalid": gettext_lazy("Номер лицевого счёта — 10 цифр.")}
+        ),
+        max_length=100,
+        help_text=gettext_lazy("Ровно те свои лицевые счета, чьи квитанции присылать на e-mail; [] — никакие."),
+    )
+
+
+# --- Money history, reconciliation statement, autopay --------------------------------------------
+
+
+class MoneyEntrySerializer(LedgerEntrySerializer):
+    period = serializers.CharField(help_text=gettext_lazy("Счёт (период), в который вошла запись."))
+
+
+class MoneyQuerySerializer(HistoryQuerySerializer):
+    order_by = serializers.ChoiceField(choices=["period", "-period"], default="-period", required=False)
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(help_text=gettext_lazy("Начало периода акта сверки."))
+    date_to = serializers.DateField(help_text=gettext_lazy("Конец периода (включительно), не больше 5 лет."))
+
+
+class AutopaySerializer(serializers.Serializer):
+    number = serializers.CharField()
+    active = serializers.BooleanField()
+    day = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("День месяца списания, 1–28."))
+    max_amount = money(allow_null=True, help_text=gettext_lazy("Больше этой суммы не списывается."))
+    last_charged_on = serializers.DateField(allow_null=True)
+    card_saved = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Есть карта от прошлой оплаты: без неё автоплатёж не включить (сначала оплатите картой)."
+        )
+    )
+
+
+class AutopayRequestSerializer(serializers.Serializer):
+    day = StrictIntegerField(help_text=gettext_lazy("День месяца, 1–28."))
+    max_amount = StrictCharField(
+        max_length=20, help_text=gettext_lazy('Предельная сумма в рублях: "3000" или "2500.50".')
+    )

@@ -1,15 +1,17 @@
-"""/api/v1/: the REST API. Account-scoped resources live under /accounts/{number}/ (requests from the
-``service`` app will join as /accounts/{number}/requests/); anything else is a JSON 404."""
+"""/api/v1/: the REST API. What belongs to an account lives under /accounts/{number}/; what belongs to
+the user across accounts (payments, support requests, which may name no account, notifications,
+settings) at the top or under /me/; anything else is a JSON 404."""
 
 from django.urls import path, re_path
 
 from . import docs
-from .views import accounts, auth, payments, public, readings
+from .views import accounts, auth, money, notifications, payments, public, readings, requests
 
 app_name = "api"
 
 ACCOUNT = r"^accounts/(?P<number>\d{10})/"
 METER = ACCOUNT + r"meters/(?P<meter_id>\d+)/"
+REQUEST = r"^requests/(?P<request_id>\d+)/"
 
 urlpatterns = [
     path("openapi.json", docs.SchemaView.as_view(), name="schema"),
@@ -38,8 +40,33 @@ urlpatterns = [
     re_path(METER + r"readings/$", readings.ReadingsView.as_view(), name="readings"),
     re_path(METER + r"readings/preview/$", readings.PreviewView.as_view(), name="readings_preview"),
     re_path(METER + r"consumption/$", readings.ConsumptionView.as_view(), name="consumption"),
+    re_path(ACCOUNT + r"money/$", money.MoneyView.as_view(), name="money"),
+    re_path(ACCOUNT + r"statement/pdf$", money.StatementPdfView.as_view(), name="statement_pdf"),
+    re_path(ACCOUNT + r"statement/xlsx$", money.StatementXlsxView.as_view(), name="statement_xlsx"),
+    re_path(ACCOUNT + r"autopay/$", money.AutopayView.as_view(), name="autopay"),
     path("payments/", payments.PaymentsView.as_view(), name="payments"),
     path("payments/<uuid:payment_id>/", payments.PaymentView.as_view(), name="payment"),
     path("payments/<uuid:payment_id>/receipt/", payments.ReceiptView.as_view(), name="receipt"),
+    path("requests/", requests.RequestsView.as_view(), name="requests"),
+    path("requests/kinds/", requests.RequestKindsView.as_view(), name="request_kinds"),
+    re_path(REQUEST + r"$", requests.RequestView.as_view(), name="request"),
+    re_path(REQUEST + r"messages/$", requests.RequestMessagesView.as_view(), name="request_messages"),
+    re_path(REQUEST + r"close/$", requests.RequestCloseView.as_view(), name="request_close"),
+    re_path(REQUEST + r"rating/$", requests.RequestRatingView.as_view(), name="request_rating"),
+    re_path(
+        REQUEST + r"attachments/(?P<attachment_id>\d+)/$",
+        requests.RequestAttachmentView.as_view(),
+        name="request_attachment",
+    ),
+    path("notifications/", notifications.NotificationsView.as_view(), name="notifications"),
+    path("notifications/unread-count/", notifications.UnreadCountView.as_view(), name="notifications_unread"),
+    path("notifications/read-all/", notifications.MarkAllReadView.as_view(), name="notifications_read_all"),
+    re_path(
+        r"^notifications/(?P<notification_id>\d+)/read/$",
+        notifications.MarkReadView.as_view(),
+        name="notification_read",
+    ),
+    path("me/notification-channels/", notifications.ChannelsView.as_view(), name="notification_channels"),
+    path("me/ebills/", notifications.EbillsView.as_view(), name="ebills"),
     re_path(r"^(?P<path>.*)$", docs.not_found),
 ]

@@ -27,7 +27,7 @@ from core.errors import DomainError
 from notifications.selectors import preferences_for
 from notifications.services import send_email, send_sms
 
-from .codes import issue_code, verify_code
+from .codes import claim_code_request, issue_code, issue_decoy, send_code, verify_code
 from .models import Consent, OneTimeCode, User
 from .phones import mask_phone
 
@@ -84,17 +84,16 @@ def start_registration(
     check_registration(
         phone=phone, password=password, accept_terms=accept_terms, accept_personal_data=accept_personal_data, **profile
     )
+    # Before anything that depends on who the phone belongs to: the pause and the hourly limit
+    # answer the same for a known and a new phone.
+    claim_code_request(purpose=OneTimeCode.Purpose.REGISTER, key=phone)
     with transaction.atomic():
         user = User.objects.select_for_update().filter(phone=phone).first()
         if user is not None and user.is_active:
-            # Tell the owner by SMS; the page answers exactly as for a new phone, pause included.
-            if ratelimit.limit_exceeded("register-notice", phone, limit=1):
-                raise DomainError(
-                    "code_resend_too_soon",
-                    _("Новый код можно запросить через %(seconds)s с.") % {"seconds": settings.OTP_RESEND_SECONDS},
-                )
-            ratelimit.hit("register-notice", phone, window=settings.OTP_RESEND_SECONDS)
+            # Tell the owner by SMS; the confirmation waits for a code no answer matches, as a new
+            # phone's wrong tries do.
             send_sms(phone, _("Этот номер уже зарегистрирован в личном кабинете. Войдите или восстановите пароль."))
+            issue_decoy(purpose=OneTimeCode.Purpose.REGISTER, phone=phone)
             return
         candidate = user or User(phone=phone, is_active=False)
         for name, value in profile.items():
@@ -106,7 +105,7 @@ def start_registration(
             Consent.objects.create(
                 user=candidate, document=document, version=settings.LEGAL_DOCUMENT_VERSIONS[document]
             )
-        issue_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone)
+        send_code(purpose=OneTimeCode.Purpose.REGISTER, phone=phone)
 
 
 def confirm_registration(
@@ -132,17 +131,25 @@ def confirm_registration(
 
 
 def start_recovery(*, phone: str) -> None:
-    """Send a recovery code if the phone belongs to an active user; answer the same either way."""
+    """Send a recovery code if the phone belongs to an active user; answer the same either way.
+
+    The request is claimed (pause, hourly limit) before the phone is looked up; an unknown phone
+    gets a decoy code, so the reset answers its wrong tries as it answers a known phone's.
+    """
+    claim_code_request(purpose=OneTimeCode.Purpose.RECOVER, key=phone)
     if User.objects.filter(phone=phone, is_active=True).exists():
-        issue_code(purpose=OneTimeCode.Purpose.RECOVER, phone=phone)
+        send_code(purpose=OneTimeCode.Purpose.RECOVER, phone=phone)
+    else:
+        issue_decoy(purpose=OneTimeCode.Purpose.RECOVER, phone=phone)
 
 
 def finish_recovery(*, phone: str, code: str, password: str, channel: str = "portal") -> User:
     user = User.objects.filter(phone=phone, is_active=True).first()
-    if user is None:  # the same refusal a wrong code gets
-        raise DomainError("code_invalid", _("Неверный код."), field="code")
-    _check_password(password, user)
+    # The same checks in the same order for an unknown phone: the password, then the (decoy) code.
+    _check_password(password, user or User(phone=phone))
     verify_code(purpose=OneTimeCode.Purpose.RECOVER, phone=phone, code=code)
+    if user is None:  # pragma: no cover - a decoy code matches no answer
+        raise DomainError("code_invalid", _("Неверный код."), field="code")
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -177,11 +184,8 @@ def login_locked_error(window: int) -> DomainError:
     )
 
 
-def _quick_login_counters(number: str, ip: str, user: User | None) -> list[tuple[str, str, int]]:
-    counters = [("quick-login-account", number, QUICK_LOGIN_LIMIT), ("quick-login-ip", ip, QUICK_LOGIN_IP_LIMIT)]
-    if user is not None:
-        counters.append(("quick-login-phone", user.phone, QUICK_LOGIN_LIMIT))
-    return counters
+def _quick_login_counters(number: str, ip: str) -> list[tuple[str, str, int]]:
+    return [("quick-login-account", number, QUICK_LOGIN_LIMIT), ("quick-login-ip", ip, QUICK_LOGIN_IP_LIMIT)]
 
 
 def _quick_login_guard(counters: list[tuple[str, str, int]]) -> None:
@@ -194,26 +198,50 @@ def _quick_login_count(counters: list[tuple[str, str, int]]) -> None:
         ratelimit.hit(scope, ident, window=QUICK_LOGIN_WINDOW)
 
 
+def _quick_login_owner(number: str) -> User | None:
+    """The holder to send the code to, or None: unknown, or their phone has used up its tries.
+
+    The holder's phone counts tries over all their accounts; once it is used up the account is
+    answered as an unknown one (a decoy code), never with a lockout an unknown account would not get.
+    """
+    user = _owner_by_account(number)
+    if user is not None and ratelimit.limit_exceeded("quick-login-phone", user.phone, limit=QUICK_LOGIN_LIMIT):
+        return None
+    return user
+
+
+def _decoy_key(number: str) -> str:
+    return "#" + number  # never a phone: a quick-login decoy code is kept under the account number
+
+
 def start_code_login(*, account_number: str, ip: str = "") -> None:
     """Quick login: a code goes by SMS to the account holder's phone; the answer never says whether."""
-    user = _owner_by_account(account_number)
-    counters = _quick_login_counters(account_number, ip, user)
+    counters = _quick_login_counters(account_number, ip)
     _quick_login_guard(counters)
+    claim_code_request(purpose=OneTimeCode.Purpose.LOGIN, key=account_number, count_hour=False)
     _quick_login_count(counters)
-    if user is not None:
-        issue_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone)
+    user = _quick_login_owner(account_number)
+    if user is None:
+        issue_decoy(purpose=OneTimeCode.Purpose.LOGIN, phone=_decoy_key(account_number))
+        return
+    ratelimit.hit("quick-login-phone", user.phone, window=QUICK_LOGIN_WINDOW)
+    send_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone)
 
 
 def finish_code_login(*, account_number: str, code: str, ip: str = "", channel: str = "portal") -> User:
-    user = _owner_by_account(account_number)
-    counters = _quick_login_counters(account_number, ip, user)
+    counters = _quick_login_counters(account_number, ip)
     _quick_login_guard(counters)
+    user = _quick_login_owner(account_number)
     try:
-        if user is None:  # the same refusal a wrong code gets
+        # An unknown account's tries go to its decoy code: the same answers as a known one's.
+        phone = user.phone if user is not None else _decoy_key(account_number)
+        verify_code(purpose=OneTimeCode.Purpose.LOGIN, phone=phone, code=code)
+        if user is None:  # pragma: no cover - a decoy code matches no answer
             raise DomainError("code_invalid", _("Неверный код."), field="code")
-        verify_code(purpose=OneTimeCode.Purpose.LOGIN, phone=user.phone, code=code)
     except DomainError:
         _quick_login_count(counters)
+        if user is not None:
+            ratelimit.hit("quick-login-phone", user.phone, window=QUICK_LOGIN_WINDOW)
         raise
     ratelimit.reset("quick-login-account", account_number)
     ratelimit.reset("quick-login-phone", user.phone)

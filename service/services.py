@@ -143,6 +143,7 @@ def file_request(
     details: dict[str, Any] | None = None,
     files: Sequence[CheckedFile] = (),
     client_token: uuid.UUID | None = None,
+    channel: str = "portal",
 ) -> Request:
     """File a request. A repeated call with the same ``client_token`` returns the request it filed."""
     spec = KINDS.get(kind)
@@ -184,7 +185,7 @@ def file_request(
             audit(
                 "service.request_filed",
                 actor=user,
-                channel="portal",
+                channel=channel,
                 account=account,
                 obj=request,
                 changes={"kind": kind, "files": [a.original_name for a in stored]},
@@ -216,7 +217,13 @@ def _add_message(
 
 
 def add_customer_message(
-    *, request_id: int, user: Any, text: str, files: Sequence[CheckedFile] = (), client_token: Any = None
+    *,
+    request_id: int,
+    user: Any,
+    text: str,
+    files: Sequence[CheckedFile] = (),
+    client_token: Any = None,
+    channel: str = "portal",
 ) -> Message:
     """The customer adds to their request; an answered request goes back to staff ("in work")."""
     _check_rate(user, "service-message", _message_limits())
@@ -233,7 +240,7 @@ def add_customer_message(
             if request.status == Status.ANSWERED:
                 _set_status(request, Status.IN_WORK, by=user, note=_("Абонент дополнил обращение"))
             request.save()
-            audit("service.request_message", actor=user, channel="portal", account=request.account, obj=request)
+            audit("service.request_message", actor=user, channel=channel, account=request.account, obj=request)
     if created:
         _count_rate(user, "service-message", _message_limits())
     return message
@@ -352,7 +359,7 @@ def assign_request(*, request_id: int, staff: Any, assignee: Any) -> Request:
     return request
 
 
-def close_by_customer(*, request_id: int, user: Any) -> Request:
+def close_by_customer(*, request_id: int, user: Any, channel: str = "portal") -> Request:
     with transaction.atomic():
         request = _locked(request_id)
         if request.user_id != user.pk:
@@ -361,11 +368,11 @@ def close_by_customer(*, request_id: int, user: Any) -> Request:
             return request
         _set_status(request, Status.CLOSED, by=user, note=_("Закрыто абонентом"))
         request.save()
-        audit("service.request_closed", actor=user, channel="portal", account=request.account, obj=request)
+        audit("service.request_closed", actor=user, channel=channel, account=request.account, obj=request)
     return request
 
 
-def rate_request(*, request_id: int, user: Any, score: int, comment: str = "") -> Request:
+def rate_request(*, request_id: int, user: Any, score: int, comment: str = "", channel: str = "portal") -> Request:
     """The customer rates the answer once the request is closed, once."""
     if score not in range(1, 6):
         raise DomainError("rating_invalid", _("Оценка — от 1 до 5."), field="score")
@@ -386,7 +393,7 @@ def rate_request(*, request_id: int, user: Any, score: int, comment: str = "") -
         audit(
             "service.request_rated",
             actor=user,
-            channel="portal",
+            channel=channel,
             account=request.account,
             obj=request,
             changes={"rating": score},

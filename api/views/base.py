@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
-from rest_framework import serializers
+from rest_framework import renderers, serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +34,31 @@ def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def body(request: Request, json_class: type[serializers.Serializer], form_class: type[serializers.Serializer]) -> dict:
+    """A body that may come as JSON or as multipart/form-data (with files): each checked by its serializer."""
+    if request.content_type.startswith("multipart/"):
+        serializer = form_class(data=request.data)  # the QueryDict itself: repeated names (files) kept
+    else:
+        serializer = json_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def form_refusal(form: forms.Form) -> serializers.ValidationError:
+    """A portal form's errors as the API's 422: every field with the form's own code and Russian message."""
+    errors: dict[str, list[ErrorDetail]] = {}
+    for name, items in form.errors.as_data().items():
+        key = "non_field_errors" if name == NON_FIELD_ERRORS else name
+        errors[key] = [ErrorDetail(message, code=item.code or "invalid") for item in items for message in item]
+    return serializers.ValidationError(errors)
+
+
+def valid_form(form: forms.Form) -> dict[str, Any]:
+    if not form.is_valid():
+        raise form_refusal(form)
+    return form.cleaned_data
 
 
 def period(value: str | None, *, field: str) -> Period | None:
@@ -62,6 +90,38 @@ def meter_of(request: Request, number: str, meter_id: int | str) -> Meter:
     if meter is None:
         raise Http404
     return meter
+
+
+def object_id(value: int | str) -> int:
+    """A path id the database can hold; larger ones are simply not there."""
+    if int(value) > MAX_ID:
+        raise Http404
+    return int(value)
+
+
+class AnyFileRenderer(renderers.BaseRenderer):
+    """Lets a file answer (PDF, XLSX, a picture) through content negotiation; the view writes the bytes."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover - unused
+        return data
+
+
+class FileView(APIView):
+    """An answer that is a file; its errors are JSON whatever the client accepts."""
+
+    renderer_classes = [AnyFileRenderer, renderers.JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response):
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = "application/json"
+        return response
 
 
 class ListView(APIView):

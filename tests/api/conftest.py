@@ -49,6 +49,19 @@ class Api:
         body = "" if data is None else json.dumps(data)
         return self.client.post("/api/v1" + path, body, content_type="application/json", **self._headers(headers, key))
 
+    def post_form(
+        self, path: str, data: dict[str, Any], *, key: str | None = None, headers: dict[str, str] | None = None
+    ):
+        """multipart/form-data, as an app uploading files sends it (lists repeat the name)."""
+        key = key or str(uuid.uuid4())
+        return self.client.post("/api/v1" + path, data, **self._headers(headers, key))
+
+    def put(self, path: str, data: Any, *, key: str | None = None, headers: dict[str, str] | None = None):
+        key = key or str(uuid.uuid4())
+        return self.client.put(
+            "/api/v1" + path, json.dumps(data), content_type="application/json", **self._headers(headers, key)
+        )
+
     def delete(self, path: str, *, key: str | None = None, headers: dict[str, str] | None = None):
         return self.client.delete("/api/v1" + path, **self._headers(headers, key))
 

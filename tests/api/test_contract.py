@@ -36,7 +36,7 @@ OWN_IDS_PERCENT = 85
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     from unittest import mock
 
     from django.utils import timezone
@@ -51,7 +51,12 @@ def demo(django_db_setup, django_db_blocker):
 
     moment = timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers), transaction.atomic():
+    private = tmp_path_factory.mktemp("private")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=hashers, SERVICE_PRIVATE_ROOT=private),
+        transaction.atomic(),
+    ):
         with mock.patch("django.utils.timezone.now", return_value=moment):
             seed_demo(today=TODAY)
             user = User.objects.get(phone=DEMO_PHONE)
@@ -61,6 +66,7 @@ def demo(django_db_setup, django_db_blocker):
             paid = start_payment(user=user, amounts={"6300000004": Decimal("100.00")})
             confirm_payment(payment_id=paid.pk, amount=paid.amount)
             pending = start_payment(user=user, amounts={"6300000005": Decimal("50.00")})
+            filed, notification = _request_and_notification(user)
         numbers = ["6300000004", "6300000005"]
         ids = {
             "number": numbers,
@@ -69,10 +75,34 @@ def demo(django_db_setup, django_db_blocker):
                 {str(p) for p in Bill.objects.filter(account__number__in=numbers).values_list("period", flat=True)}
             ),
             "payment_id": [str(paid.pk), str(pending.pk)],
+            "request_id": [filed.pk],
+            "attachment_id": list(filed.attachments.values_list("pk", flat=True)),
+            "notification_id": [notification.pk],
         }
         assert len(ids["period"]) == 6 and len(ids["meter_id"]) == 2
         yield ids
         transaction.set_rollback(True)
+
+
+def _request_and_notification(user):
+    """A question of the demo customer with a photo, answered by staff (so a notification too)."""
+    import io
+
+    from PIL import Image
+
+    from identity.models import User
+    from notifications.models import Notification
+    from service import attachments, services
+
+    picture = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 120, 40)).save(picture, "JPEG")
+    picture.name, picture.size = "meter.jpg", len(picture.getvalue())
+    filed = services.file_request(
+        user=user, kind="question", subject="Вопрос", text="Почему так много?", files=[attachments.inspect(picture)]
+    )
+    staff = User.objects.filter(is_superuser=True).first()
+    services.answer_request(request_id=filed.pk, staff=staff, text="Потому что зима.")
+    return filed, Notification.objects.filter(user=user).latest("id")
 
 
 @pytest.fixture
@@ -98,7 +128,9 @@ schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json",
     get_wsgi_application(),
     config=SchemathesisConfig.from_dict(
-        {"headers": {"Authorization": f"Bearer {RAW_TOKEN}"}, "generation": {"max-examples": EXAMPLES}}
+        # The token as the schema's bearer scheme (not a bare header): schemathesis then knows every
+        # request carries real credentials, also those whose header parameters it generated itself.
+        {"auth": {"openapi": {"bearerToken": {"bearer": RAW_TOKEN}}}, "generation": {"max-examples": EXAMPLES}}
     ),
 )
 

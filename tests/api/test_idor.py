@@ -30,6 +30,12 @@ ACCOUNT_ENDPOINTS = [
     ("post", "/accounts/{number}/meters/{meter}/readings/", {"values": {"day": "5700", "night": "3700"}}),
     ("post", "/accounts/{number}/meters/{meter}/readings/preview/", {"values": {"day": "5700", "night": "3700"}}),
     ("get", "/accounts/{number}/meters/{meter}/consumption/", None),
+    ("get", "/accounts/{number}/money/", None),
+    ("get", "/accounts/{number}/statement/pdf?date_from=2026-01-01&date_to=2026-11-30", None),
+    ("get", "/accounts/{number}/statement/xlsx?date_from=2026-01-01&date_to=2026-11-30", None),
+    ("get", "/accounts/{number}/autopay/", None),
+    ("put", "/accounts/{number}/autopay/", {"day": 5, "max_amount": "100"}),
+    ("delete", "/accounts/{number}/autopay/", None),
 ]
 PAYMENT_ENDPOINTS = [("get", "/payments/{payment}/", None), ("get", "/payments/{payment}/receipt/", None)]
 
@@ -49,6 +55,8 @@ def call(api, method, template, body, **values):
         return api.get(path)
     if method == "delete":
         return api.delete(path)
+    if method == "put":
+        return api.put(path, body)
     return api.post(path, body)
 
 
