@@ -114,21 +114,3 @@ def grouped(uses: list[Use], group_by: str) -> list[Use]:
             groups[slot] = Use(Period(slot[0], first_month), Period(slot[0], last_month), billed=True)
         groups[slot].add(use)
     return [groups[slot] for slot in sorted(groups)]
-
-
-def saved_card_token(user: Any) -> str:
-    """The card of the user's latest successful payment, which autopay charges ("" without one).
-
-    The same choice as the portal's autopay page (``payments.views.autopay``), which keeps the query
-    inline; it belongs in ``payments.selectors`` once that app takes it.
-    """
-    from payments.models import Payment
-
-    payment = (
-        Payment.objects.filter(user=user, state=Payment.State.SUCCEEDED)
-        .exclude(card_token="")
-        .order_by("-confirmed_at")
-        .only("card_token")
-        .first()
-    )
-    return payment.card_token if payment else ""

@@ -306,7 +306,7 @@ def reject_business_application(*, application_id: int, staff: Any, reason: str)
 # --- E-bills -----------------------------------------------------------------------------------
 
 
-def set_ebill_subscriptions(*, user: Any, numbers: Iterable[str]) -> list[str]:
+def set_ebill_subscriptions(*, user: Any, numbers: Iterable[str], channel: str = "portal") -> list[str]:
     """Bills by e-mail for exactly these of the user's accounts; returns the numbers that changed."""
     wanted = set(numbers)
     changed = []
@@ -329,7 +329,7 @@ def set_ebill_subscriptions(*, user: Any, numbers: Iterable[str]) -> list[str]:
                 audit(
                     "account.ebill_subscribed" if on else "account.ebill_unsubscribed",
                     actor=user,
-                    channel="portal",
+                    channel=channel,
                     account=link.account,
                     obj=link,
                 )

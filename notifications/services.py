@@ -219,12 +219,15 @@ def mark_all_read(*, user: Any) -> int:
 # --- Channel choices ---------------------------------------------------------------------------------
 
 
-def set_channel_preferences(*, user: Any, choices: dict[str, str]) -> dict[str, str]:
-    """Store the user's channel per kind of message; returns what changed (kind -> new channel)."""
-    for kind, channel in choices.items():
-        if kind not in Kind.values or channel not in Channel.values:
+def set_channel_preferences(*, user: Any, choices: dict[str, str], channel: str = "portal") -> dict[str, str]:
+    """Store the user's channel per kind of message; returns what changed (kind -> new channel).
+
+    ``channel`` is where the change was made (portal, api), for the audit entry.
+    """
+    for kind, choice in choices.items():
+        if kind not in Kind.values or choice not in Channel.values:
             raise DomainError("preference_invalid", _("Выберите канал из списка."), field=kind)
-        if channel == Channel.EMAIL and not user.email:
+        if choice == Channel.EMAIL and not user.email:
             raise DomainError(
                 "preference_needs_email",
                 _("Чтобы получать уведомления по e-mail, укажите адрес e-mail в контактных данных."),
@@ -234,16 +237,16 @@ def set_channel_preferences(*, user: Any, choices: dict[str, str]) -> dict[str, 
     with transaction.atomic():
         stored = {p.kind: p for p in ChannelPreference.objects.select_for_update().filter(user=user)}
         current = preferences_for(user)
-        for kind, channel in choices.items():
+        for kind, choice in choices.items():
             # A row even for a default: the user's explicit choice outlives a later change of defaults.
             row = stored.get(kind)
             if row is None:
-                ChannelPreference.objects.create(user=user, kind=kind, channel=channel)
-            elif row.channel != channel:
-                row.channel = channel
+                ChannelPreference.objects.create(user=user, kind=kind, channel=choice)
+            elif row.channel != choice:
+                row.channel = choice
                 row.save(update_fields=["channel", "updated_at"])
-            if current[kind] != channel:
-                changed[kind] = channel
+            if current[kind] != choice:
+                changed[kind] = choice
         if changed:
-            audit("user.notification_channels_changed", actor=user, channel="portal", obj=user, changes=changed)
+            audit("user.notification_channels_changed", actor=user, channel=channel, obj=user, changes=changed)
     return changed

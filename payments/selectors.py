@@ -28,6 +28,18 @@ def payment_for_user(user: Any, payment_id: Any) -> Payment:
     return payment
 
 
+def saved_card_token(user: Any) -> str:
+    """The card of the user's latest successful payment, which autopay charges ("" without one)."""
+    payment = (
+        Payment.objects.filter(user=user, state=Payment.State.SUCCEEDED)
+        .exclude(card_token="")
+        .order_by("-confirmed_at")
+        .only("card_token")
+        .first()
+    )
+    return payment.card_token if payment else ""
+
+
 def receipt_for_user(user: Any, payment_id: Any) -> Receipt:
     receipt = Receipt.objects.select_related("payment").filter(payment_id=payment_id, payment__user=user).first()
     if receipt is None:

@@ -352,7 +352,9 @@ def receipt_text(receipt: Receipt) -> str:
 # --- Autopay ---------------------------------------------------------------------------------------
 
 
-def set_autopay(*, user: Any, account: Account, day: int, max_amount: Decimal, card_token: str) -> AutopaySetting:
+def set_autopay(
+    *, user: Any, account: Account, day: int, max_amount: Decimal, card_token: str, channel: str = "portal"
+) -> AutopaySetting:
     if not 1 <= day <= 28:
         raise DomainError("autopay_day", _("День списания — от 1 до 28."), field="day")
     if max_amount <= 0 or max_amount > settings.PAYMENTS_MAX_AMOUNT:
@@ -373,7 +375,7 @@ def set_autopay(*, user: Any, account: Account, day: int, max_amount: Decimal, c
         audit(
             "payments.autopay_set",
             actor=user,
-            channel="portal",
+            channel=channel,
             account=account,
             obj=setting,
             changes={"day": day, "max": str(max_amount)},
@@ -381,11 +383,11 @@ def set_autopay(*, user: Any, account: Account, day: int, max_amount: Decimal, c
     return setting
 
 
-def disable_autopay(*, user: Any, account: Account) -> None:
+def disable_autopay(*, user: Any, account: Account, channel: str = "portal") -> None:
     with transaction.atomic():
         changed = AutopaySetting.objects.filter(account=account, user=user, active=True).update(active=False)
         if changed:
-            audit("payments.autopay_off", actor=user, channel="portal", account=account)
+            audit("payments.autopay_off", actor=user, channel=channel, account=account)
 
 
 @dataclass

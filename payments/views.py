@@ -113,12 +113,7 @@ def receipt(request: HttpRequest, payment_id) -> HttpResponse:
 def autopay(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     accounts = list(accounts_for_user(user))
-    card = (
-        Payment.objects.filter(user=user, state=Payment.State.SUCCEEDED)
-        .exclude(card_token="")
-        .order_by("-confirmed_at")
-        .first()
-    )
+    card_token = selectors.saved_card_token(user)
     error = ""
     if request.method == "POST":
         number = request.POST.get("account", "")
@@ -139,7 +134,7 @@ def autopay(request: HttpRequest) -> HttpResponse:
                     account=account,
                     day=int(day_text),
                     max_amount=services.parse_amount(request.POST.get("max_amount", ""), field="max_amount"),
-                    card_token=card.card_token if card else "",
+                    card_token=card_token,
                 )
                 return HttpResponseRedirect(request.path)
             except DomainError as exc:
@@ -148,7 +143,7 @@ def autopay(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/autopay.html",
-        {"accounts": accounts, "card": card, "error": error, "settings": settings_rows},
+        {"accounts": accounts, "card": bool(card_token), "error": error, "settings": settings_rows},
         status=422 if error else 200,
     )
 

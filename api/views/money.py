@@ -17,13 +17,13 @@ from documents import exports
 from documents import selectors as documents
 from documents.forms import PeriodFilterForm, StatementForm
 from documents.views import XLSX
+from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import AutopaySetting
 
 from .. import presenters
 from .. import serializers as s
 from ..idempotency import idempotent
-from ..selectors import saved_card_token
 from .accounts import ACCOUNT
 from .base import FileView, ListView, account_of, valid, valid_form
 
@@ -93,7 +93,7 @@ def _autopay(request: Request, account) -> dict:
         "day": setting.day if setting else None,
         "max_amount": setting.max_amount if setting else None,
         "last_charged_on": setting.last_charged_on if setting else None,
-        "card_saved": bool(saved_card_token(request.user)),
+        "card_saved": bool(payment_selectors.saved_card_token(request.user)),
     }
 
 
@@ -124,7 +124,8 @@ class AutopayView(APIView):
             account=account,
             day=data["day"],
             max_amount=payments.parse_amount(data["max_amount"], field="max_amount"),
-            card_token=saved_card_token(request.user),
+            card_token=payment_selectors.saved_card_token(request.user),
+            channel="api",
         )
         return Response(s.AutopaySerializer(_autopay(request, account)).data)
 
@@ -140,5 +141,5 @@ class AutopayView(APIView):
         account = account_of(request, number)
         if not AutopaySetting.objects.filter(account=account, user=request.user, active=True).exists():
             raise Http404
-        payments.disable_autopay(user=request.user, account=account)
+        payments.disable_autopay(user=request.user, account=account, channel="api")
         return Response(status=204)

@@ -125,7 +125,7 @@ class ChannelsView(APIView):
     @idempotent()
     def put(self, request: Request) -> Response:
         choices = valid(s.ChannelChoicesSerializer, request.data)
-        services.set_channel_preferences(user=request.user, choices=choices)
+        services.set_channel_preferences(user=request.user, choices=choices, channel="api")
         return Response(_channels(request.user))
 
 
@@ -161,5 +161,5 @@ class EbillsView(APIView):
     @idempotent()
     def put(self, request: Request) -> Response:
         numbers = valid(s.EbillRequestSerializer, request.data)["accounts"]
-        set_ebill_subscriptions(user=request.user, numbers=numbers)
+        set_ebill_subscriptions(user=request.user, numbers=numbers, channel="api")
         return Response(_ebills(request.user))

@@ -28,12 +28,14 @@ def billed(meter, close):
 # --- Accounts -----------------------------------------------------------------------------------
 
 
-def test_the_account_list_has_alias_group_address_and_tariff(api, customer):
+def test_the_account_list_has_alias_group_address_and_tariff(api, customer, meter):
     AccountLink.objects.filter(user=customer).update(alias="Квартира", group="Самара")
+    meter.account.premise.address = "г. Самара, ул. Садовая, д. 7, кв. 12"
+    meter.account.premise.save()
     body = api.get("/accounts/").json()
     assert body["count"] == 1
     assert body["results"][0] == {
-        "number": "6300000101", "alias": "Квартира", "group": "Самара", "address": "г. Самара, ул. Тестовая, д. 1, кв. 1",
+        "number": "6300000101", "alias": "Квартира", "group": "Самара", "address": "г. Самара, ул. Садовая, д. 7, кв. 12",
         "residents": 1, "holder": "Тестов Тест", "status": "active",
         "tariff_category": {"code": "town", "name": "Город"},
     }  # fmt: skip
