@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -57,7 +59,8 @@ def _statement_view(kind: str, media_type: str, label: str) -> type[FileView]:
     class StatementView(FileView):
         @extend_schema(
             tags=["money"],
-            summary=_("Акт сверки за период: %(format)s") % {"format": label},
+            # Lazy as a whole: the schema is built in the language of the request that asks for it.
+            summary=lazy(lambda: gettext("Акт сверки за период: %(format)s") % {"format": label}, str)(),
             description=_(
                 "Входящее сальдо, все записи между датами (включительно), обороты и исходящее сальдо; не больше 5 лет."
             ),
