@@ -143,6 +143,25 @@ def scrolls_sideways(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
 
+def a_table_scrolls_sideways(page: Page) -> bool:
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('.table-wrap')).some(w => w.scrollWidth > w.clientWidth)"
+    )
+
+
+def test_the_account_page_fits_a_phone_screen(phone_page: Page, live_server, meter):
+    """Address, tariff and the last readings of a three-zone meter are readable without scrolling sideways."""
+    log_in(phone_page, live_server)
+    expect(phone_page.get_by_role("link", name="Передать показания")).to_be_visible()
+    assert not scrolls_sideways(phone_page), "the account page scrolls sideways on a phone"
+    assert not a_table_scrolls_sideways(phone_page), "the last readings have to be scrolled sideways"
+    label, value = (
+        phone_page.locator(".facts dt").first.bounding_box(),
+        phone_page.locator(".facts dd").first.bounding_box(),
+    )
+    assert label and value and label["x"] + label["width"] <= value["x"], "the address overlaps its label"
+
+
 def test_submit_form_fits_a_phone_screen(phone_page: Page, live_server, meter):
     page = phone_page
     before = last_values(meter)
