@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Bill
@@ -55,9 +56,12 @@ def bill_event(bill: Bill, link: AccountLink) -> Event:
 
 
 def _bill_batches(period: Period, size: int) -> Iterator[list[Bill]]:
+    # A bill already past its payment date is no news: closing an old period late (or the demo's
+    # six months at once) tells nobody; the bill is in the archive.
+    bills = Bill.objects.filter(period=period, due_on__gte=timezone.localdate())
     last = 0
     while True:
-        batch = list(Bill.objects.filter(period=period, pk__gt=last).select_related("account").order_by("pk")[:size])
+        batch = list(bills.filter(pk__gt=last).select_related("account").order_by("pk")[:size])
         if not batch:
             return
         yield batch

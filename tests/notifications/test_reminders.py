@@ -11,8 +11,10 @@ from unittest import mock
 
 import pytest
 
+from billing.models import Bill
 from billing.selectors import penalty_forecast
 from billing.services import post_adjustment
+from core.periods import Period
 from customers.models import AccountLink
 from metering.models import Meter, Reading
 from notifications.models import Channel, ChannelPreference, Kind, Notification, OutboxMessage
@@ -149,6 +151,17 @@ def test_a_bill_with_an_overpayment_says_nothing_is_due(meter, close, send_now):
     close("2026-11")
     [text] = sms_texts(PHONE)
     assert text.startswith("Готова квитанция за ноябрь 2026 по л/с 6300000101: оплачивать не нужно, переплата")
+
+
+def test_a_period_closed_after_its_bills_were_due_tells_nobody(meter, close, clock, send_now, norms_and_rates):
+    """Closing an old period late (a migration, the demo's history) is no news: the bill is in the archive."""
+    from billing.services import close_period
+
+    add_submission(meter, dt.date(2026, 11, 20), {"total": 11_450}, state=Reading.State.ACCEPTED)
+    on(clock, "2026-12-16")  # the bill would be due by 15.12.2026
+    close_period(period=Period.parse("2026-11"))
+    assert Bill.objects.filter(account=meter.account, period=Period.parse("2026-11")).exists()
+    assert sms_texts(PHONE) == [] and not Notification.objects.filter(kind=Kind.BILLS).exists()
 
 
 def test_a_lost_bill_ready_task_is_caught_up_by_the_beat(meter, close, clock, send_now):
