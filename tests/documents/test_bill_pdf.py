@@ -119,3 +119,43 @@ def test_without_the_fonts_the_error_says_what_to_install(settings, tmp_path):
     with mock.patch.object(fonts.pdfmetrics, "getRegisteredFontNames", return_value=[]):
         with pytest.raises(fonts.FontsMissing, match="fonts-dejavu"):
             fonts.register()
+
+
+def _font_files(pdf: bytes) -> list[bytes]:
+    import io
+
+    from pypdf import PdfReader
+
+    fonts_ = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    files = []
+    for name in sorted(fonts_):
+        descriptor = fonts_[name].get_object().get("/FontDescriptor")
+        if descriptor is not None:
+            files.append(descriptor.get_object()["/FontFile2"].get_object().get_data())
+    return files
+
+
+def test_bills_of_different_customers_embed_the_same_font_subsets(november_bill, meter, pdf_tools):
+    first = bill_pdf(november_bill.account, NOV)[1]
+    customer = november_bill.account.customer
+    customer.last_name, customer.first_name = "Щукина-Юдашкина", "Эльвира"
+    customer.save()
+    november_bill.account.premise.address = "г. Тольятти, Приморский б-р, д. 45, кв. 7"
+    november_bill.account.premise.save()
+    second = bill_pdf(november_bill.account, NOV)[1]
+    assert "Щукина-Юдашкина Эльвира" in pdf_text(second) and "Приморский" in pdf_text(second)
+    assert len(_font_files(first)) == 2  # regular and bold
+    assert _font_files(first) == _font_files(second)
+
+
+def test_a_character_beyond_the_usual_alphabet_is_printed_too(november_bill, pdf_tools):
+    customer = november_bill.account.customer
+    customer.last_name = "Ковальчук-Їжакевич"  # Ukrainian Ї: not in fonts.ALPHABET
+    customer.save()
+    assert "Ї" not in fonts.ALPHABET
+    text = pdf_text(bill_pdf(november_bill.account, NOV)[1])
+    assert "Ковальчук-Їжакевич" in text
+    # and the next bill, without it, is drawn with the shared subsets again
+    customer.last_name = "Ковальчук"
+    customer.save()
+    assert "Ковальчук Тест" in pdf_text(bill_pdf(november_bill.account, NOV)[1])
