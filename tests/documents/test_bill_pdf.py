@@ -16,7 +16,9 @@ from core.periods import Period
 from documents import fonts
 from documents.qr import parse_payment_text, payment_text
 from documents.services import bill_pdf
+from metering.models import Reading
 from tests.documents.conftest import pdf_qr_codes, pdf_text
+from tests.factories import add_submission
 
 NOV = Period(2026, 11)
 
@@ -159,3 +161,32 @@ def test_a_character_beyond_the_usual_alphabet_is_printed_too(november_bill, pdf
     customer.last_name = "Ковальчук"
     customer.save()
     assert "Ковальчук Тест" in pdf_text(bill_pdf(november_bill.account, NOV)[1])
+
+
+def test_printing_many_bills_at_once_gives_each_account_its_own_bill_in_three_queries(
+    meter, close, pdf_tools, django_assert_num_queries
+):
+    from customers.models import Account
+    from documents.services import bill_pdfs
+    from tests.factories import MeterFactory, history
+
+    other = MeterFactory(account__number="6300000102")
+    history(other, {"total": 5_000})
+    add_submission(meter, dt.date(2026, 11, 20), {"total": 11_450}, state=Reading.State.ACCEPTED)
+    close("2026-11")
+    unbilled = MeterFactory(account__number="6300000103").account  # opened after the close: no bill
+    accounts = list(
+        Account.objects.filter(pk__in=[meter.account_id, other.account_id, unbilled.pk])
+        .select_related("customer", "premise")
+        .order_by("number")
+    )
+    with django_assert_num_queries(3):
+        made = list(bill_pdfs(NOV, accounts))
+    assert [(account.number, name) for account, name, _pdf in made] == [
+        ("6300000101", "kvitanciya-6300000101-2026-11.pdf"),
+        ("6300000102", "kvitanciya-6300000102-2026-11.pdf"),
+    ]
+    for account, _name, pdf in made:
+        assert pdf_text(pdf) == pdf_text(bill_pdf(account, NOV)[1])
+    assert "11200 11450 250" in " ".join(pdf_text(made[0][2]).split())
+    assert "11450" not in pdf_text(made[1][2])
