@@ -264,6 +264,27 @@ class AccountBill:
     def vat(self) -> Decimal:
         return kopecks(rules.vat_included(self.charged + self.recalculated, self.vat_rate))
 
+    def figures(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+        """(charged, recalculated, penalties, closing_total, vat) in one pass over the entries, as the properties."""
+        charged = recalculated = penalties = total = ZERO
+        for entry in self.entries:
+            amount = entry.amount
+            total += amount
+            if entry.kind == "charge":
+                charged += amount
+            elif entry.kind == "recalculation":
+                recalculated += amount
+            elif entry.kind == "penalty":
+                penalties += amount
+        closing = self.opening_total + self.paid + self.adjusted + total
+        return (
+            charged,
+            recalculated,
+            penalties,
+            closing,
+            kopecks(rules.vat_included(charged + recalculated, self.vat_rate)),
+        )
+
 
 # --- Pricing ------------------------------------------------------------------------------------
 
@@ -282,8 +303,10 @@ def price_volumes(
     """Lines for the volumes of one meter in one period: split by tier of the social norm, then by days."""
     social_norm = tariffs.social_norms.get(category)
     zones = list(volumes)
-    tiers: dict[str, list[tuple[str, int]]] = {zone: [("", volumes[zone])] for zone in zones}
-    if social_norm is not None:
+    tiers: dict[str, list[tuple[str, int]]] = {}
+    if social_norm is None:
+        tiers = {zone: [("", volumes[zone])] for zone in zones}
+    else:
         total = sum(volumes.values())
         within = rules.split(min(total, social_norm), [max(volumes[z], 0) for z in zones])
         tiers = {
@@ -293,6 +316,15 @@ def price_volumes(
     for zone in zones:
         segments = tariffs.segments(category, scheme, zone, period)
         previous, current = (values or {}).get(zone, (None, None))
+        if social_norm is None and len(segments) == 1:  # the common case: one price, no tiers
+            start, end, price, _above = segments[0]
+            volume = volumes[zone]
+            lines.append(
+                LineDraft(
+                    meter_id, zone, basis, "", start, end, volume, price, kopecks(price * volume), previous, current
+                )
+            )
+            continue
         for tier, volume in tiers[zone]:
             if tier == "above" and volume == 0:
                 continue
@@ -421,6 +453,93 @@ def average_monthly_consumption(
 
 def bill_account(facts: AccountFacts, period: Period, tariffs: Tariffs, *, penalties: bool = True) -> AccountBill:
     """Everything the close of ``period`` posts for one account: charge, recalculations, penalty."""
+    common = bill_common_case(facts, period, tariffs, penalties=penalties)
+    if common is not None:
+        return common
+    return bill_any_case(facts, period, tariffs, penalties=penalties)
+
+
+def bill_common_case(
+    facts: AccountFacts, period: Period, tariffs: Tariffs, *, penalties: bool = True
+) -> AccountBill | None:
+    """``bill_any_case`` for the account most accounts are, in a few steps; None for any other account.
+
+    The common case: one meter, billable this period, whose readings were billed up to last period
+    and which has exactly one new submission, for this period. Then the chain of readings is last
+    period's and this one; their difference is this period's volume; nothing is estimated and
+    nothing revised. ``bill_any_case`` walks the same steps in general (sorting the history,
+    spreading volumes over months, estimating, comparing with what was posted); a property test
+    (tests/billing/test_common_case.py) checks that both give the same bill wherever this one applies.
+    """
+    if len(facts.meters) != 1:
+        return None
+    meter = facts.meters[0]
+    opened = Period.of(facts.opened_on)
+    if opened > period or not meter.billable(period):
+        return None
+    new = anchor = None
+    for sub in facts.submissions.get(meter.id, ()):
+        if sub.period > period:
+            continue  # not yet: the general walk leaves it out too
+        if not sub.billed:
+            if new is not None or sub.period != period:
+                return None
+            new = sub
+        elif sub.period >= period:
+            return None
+        elif anchor is None or sub.key > anchor.key:
+            anchor = sub
+    if new is None or anchor is None or anchor.period != period - 1:
+        return None
+    volumes = {}
+    values = {}
+    for zone in meter.zones:
+        before, after = anchor.values[zone], new.values[zone]
+        volumes[zone] = consumption(before, after, digits=meter.digits)[0] * meter.ratio
+        values[zone] = (before, after)
+    lines = price_volumes(
+        tariffs,
+        category=facts.category_id,
+        scheme=meter.scheme,
+        volumes=volumes,
+        period=period,
+        basis=ACTUAL,
+        meter_id=meter.id,
+        values=values,
+    )
+    entries = [EntryDraft("charge", period, sum((x.amount for x in lines), ZERO), lines)]
+    return _account_bill(facts, period, tariffs, entries, sorted(new.reading_ids), penalties)
+
+
+def _account_bill(
+    facts: AccountFacts,
+    period: Period,
+    tariffs: Tariffs,
+    entries: list[EntryDraft],
+    used: list[int],
+    penalties: bool,
+) -> AccountBill:
+    """The bill of the period's entries: this period's movements, and the penalty (as the last entry)."""
+    paid = sum((amount for kind, _, amount in facts.movements if kind == "payment"), ZERO)
+    adjusted = sum((amount for kind, _, amount in facts.movements if kind != "payment"), ZERO)
+    if penalties:
+        amount = penalty_for_period(facts, period, tariffs)
+        if amount:
+            entries.append(EntryDraft("penalty", period, amount))
+    return AccountBill(
+        period=period,
+        entries=entries,
+        billed_reading_ids=used,
+        opening_total=facts.opening_total,
+        paid=paid,
+        adjusted=adjusted,
+        due_on=rules.due_date(period),
+        vat_rate=rules.vat_rate(period),
+    )
+
+
+def bill_any_case(facts: AccountFacts, period: Period, tariffs: Tariffs, *, penalties: bool = True) -> AccountBill:
+    """The general walk of :func:`bill_account`, for any account (see the module docstring)."""
     opened = Period.of(facts.opened_on)
     should: dict[Period, list[LineDraft]] = defaultdict(list)
     recompute: set[tuple[Period, int | None]] = set()
@@ -480,23 +599,7 @@ def bill_account(facts: AccountFacts, period: Period, tariffs: Tariffs, *, penal
         lines = recalculation_lines(should[month], posted)
         if lines:
             entries.append(EntryDraft("recalculation", month, sum((x.amount for x in lines), ZERO), lines))
-
-    paid = sum((amount for kind, _, amount in facts.movements if kind == "payment"), ZERO)
-    adjusted = sum((amount for kind, _, amount in facts.movements if kind != "payment"), ZERO)
-    if penalties:
-        amount = penalty_for_period(facts, period, tariffs)
-        if amount:
-            entries.append(EntryDraft("penalty", period, amount))
-    return AccountBill(
-        period=period,
-        entries=entries,
-        billed_reading_ids=sorted(used),
-        opening_total=facts.opening_total,
-        paid=paid,
-        adjusted=adjusted,
-        due_on=rules.due_date(period),
-        vat_rate=rules.vat_rate(period),
-    )
+    return _account_bill(facts, period, tariffs, entries, sorted(used), penalties)
 
 
 def recalculation_lines(should: Iterable[LineDraft], posted: Iterable[PostedLine]) -> list[LineDraft]:
@@ -562,7 +665,7 @@ def penalty_for_period(facts: AccountFacts, period: Period, tariffs: Tariffs) ->
         rules.Debt(rules.due_date(period), amount) for kind, _, amount in facts.movements if amount > 0
     ]
     try:
-        days = rules.penalty_days(
+        total = rules.penalty_total(
             first_day=period.first_day,
             last_day=period.last_day,
             opening=facts.opening_base,
@@ -576,4 +679,4 @@ def penalty_for_period(facts: AccountFacts, period: Period, tariffs: Tariffs) ->
             _("Не задана ключевая ставка ЦБ на %(date)s: пени не рассчитать.")
             % {"date": f"{missing.args[0]:%d.%m.%Y}"},
         ) from None
-    return kopecks(sum((d.amount for d in days), Decimal(0)))
+    return kopecks(total)
