@@ -21,8 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Q, Sum
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,17 +77,13 @@ def _submissions(rows: Iterable[tuple]) -> dict[int, list[engine.SubmissionFacts
             values = {p[2]: p[3] for p in parts}
         result[meter_id].append(engine.SubmissionFacts(period, taken_on, ids[0], values, state == billed, ids))
     for subs in result.values():
-        subs.sort(key=lambda s: s.key)
+        if len(subs) > 1:
+            subs.sort(key=_submission_key)
     return result
 
 
-# The submission as text: grouping by it needs only equality, and a UUID object per row (built and
-# hashed in Python) was a third of the time spent loading a chunk's readings.
-READING_FIELDS = ("id", "meter_id", "zone", "value", "taken_on", "period", "state", "submission_key")
-
-
-def _readings(queryset: Any) -> Any:
-    return queryset.annotate(submission_key=Cast("submission", CharField())).values_list(*READING_FIELDS)
+def _submission_key(sub: engine.SubmissionFacts) -> tuple:
+    return sub.key
 
 
 def _settled(subs: Sequence[engine.SubmissionFacts], period: Period) -> bool:
@@ -110,6 +104,111 @@ def _stretch_start(meter: engine.MeterFacts, subs: Sequence[engine.SubmissionFac
     return before[-1].period + 1 if before else Period.of(meter.installed_on)
 
 
+# --- Plain SQL of the close -------------------------------------------------------------------
+#
+# A chunk's facts are read with hand-written SQL into tuples: the ORM's per-row machinery (result
+# iterators, converters per value, model field lookups, IN lists of thousands of parameters) cost
+# more than the rest of the loading. PostgreSQL gives the Python values as they are (dates, Decimals),
+# with id lists as one array parameter; SQLite goes through the ORM's own converters (its dates,
+# decimals and aggregates come back as text and floats), so both give what the querysets gave.
+
+_FACT_SQL = {
+    "accounts": """
+        SELECT a.id, a.number, a.tariff_category_id, p.residents, a.opened_on
+        FROM customers_account a JOIN customers_premise p ON p.id = a.premise_id
+        WHERE a.id BETWEEN %s AND %s""",
+    "meters": """
+        SELECT id, account_id, scheme, digits, transformer_ratio, installed_on, removed_on, next_verification_on
+        FROM metering_meter WHERE account_id BETWEEN %s AND %s""",
+    # The submission as text: grouping by it needs only equality (a UUID object per row was a third
+    # of the time spent loading a chunk's readings).
+    "readings": """
+        SELECT r.id, r.meter_id, r.zone, r.value, r.taken_on, r.period, r.state, CAST(r.submission AS text)
+        FROM metering_reading r JOIN metering_meter m ON m.id = r.meter_id
+        WHERE m.account_id BETWEEN %s AND %s AND r.state IN (%s, %s) AND r.period <= %s{recent}""",
+    "bills": "SELECT account_id, period FROM billing_bill WHERE {accounts} AND period >= %s",
+    "lines": """
+        SELECT e.account_id, e.for_period, l.meter_id, l.zone, l.basis, l.tier, l.date_from, l.date_to,
+               l.volume, l.price, l.amount
+        FROM billing_chargeline l JOIN billing_ledgerentry e ON e.id = l.entry_id
+        WHERE {accounts} AND e.for_period >= %s AND e.for_period < %s
+        ORDER BY e.account_id, e.period, e.id, l.id""",
+    "opening": """
+        SELECT account_id, SUM(amount), SUM(CASE WHEN kind <> %s THEN amount END)
+        FROM billing_ledgerentry WHERE account_id BETWEEN %s AND %s AND period < %s GROUP BY account_id""",
+    "movements": """
+        SELECT account_id, kind, posted_on, amount FROM billing_ledgerentry
+        WHERE account_id BETWEEN %s AND %s AND period = %s ORDER BY id""",
+    "debts": """
+        SELECT account_id, period, SUM(amount) FROM billing_ledgerentry
+        WHERE account_id BETWEEN %s AND %s AND period >= %s AND period < %s AND kind NOT IN (%s, %s)
+        GROUP BY account_id, period ORDER BY account_id, period""",
+}
+
+# What the ORM would convert in each query's columns (SQLite), by position: dates, decimals and sums
+# of decimals. Ids, texts and periods (which the loader turns into ``Period`` itself) stay as they are.
+_FACT_FIELDS: dict[str, dict[int, tuple[Any, str]]] = {
+    "accounts": {4: (Account, "opened_on")},
+    "meters": {5: (Meter, "installed_on"), 6: (Meter, "removed_on"), 7: (Meter, "next_verification_on")},
+    "readings": {4: (Reading, "taken_on")},
+    "bills": {},
+    "lines": {
+        6: (ChargeLine, "date_from"),
+        7: (ChargeLine, "date_to"),
+        9: (ChargeLine, "price"),
+        10: (ChargeLine, "amount"),
+    },
+    "opening": {1: (LedgerEntry, "amount"), 2: (LedgerEntry, "amount")},
+    "movements": {2: (LedgerEntry, "posted_on"), 3: (LedgerEntry, "amount")},
+    "debts": {2: (LedgerEntry, "amount")},
+}
+
+
+def _fact_rows(name: str, params: Sequence[Any], ids: Sequence[int] = (), **parts: str) -> list[tuple]:
+    """The rows of one of the loader's queries; ``ids`` fill its ``{accounts}`` list (account ids)."""
+    query = _FACT_SQL[name]
+    pieces = list(_account_lists(ids)) if "{accounts}" in query else [("", [])]
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for clause, id_params in pieces:
+            cursor.execute(query.format(accounts=clause, **parts), [*id_params, *params])
+            rows += cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return rows
+    converters = {index: _converter(*field) for index, field in _FACT_FIELDS[name].items()}
+    return [tuple(converters[i](v) if i in converters else v for i, v in enumerate(row)) for row in rows]
+
+
+def _account_lists(ids: Sequence[int]) -> Iterator[tuple[str, list[Any]]]:
+    if connection.vendor == "postgresql":
+        yield "account_id = ANY(%s)", [list(ids)]
+        return
+    size = (connection.features.max_query_params or 999) - 10
+    for start in range(0, len(ids), size):
+        part = list(ids[start : start + size])
+        yield "account_id IN (" + ", ".join(["%s"] * len(part)) + ")", part
+
+
+def _converter(model: Any, name: str) -> Any:
+    """The ORM's conversion of a raw value of this field (``None`` stays ``None``)."""
+    from metering import sql
+
+    columns = sql.columns(model, "t", [model._meta.get_field(name).attname])
+    return lambda value: columns.values((value,))[0]
+
+
+class _Periods(dict):
+    """Dates of a period column -> ``Period`` (a handful per chunk)."""
+
+    def __missing__(self, day: Any) -> Period | None:
+        if day is None:
+            return None
+        if isinstance(day, str):  # SQLite
+            day = dt.date.fromisoformat(day[:10])
+        period = self[day] = Period.of(day)
+        return period
+
+
 def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = False) -> dict[int, engine.AccountFacts]:
     """Everything ``engine.bill_account`` needs for these accounts, in a handful of set-based queries.
 
@@ -121,43 +220,37 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
         return {}
     low, high = min(account_ids), max(account_ids)
     wanted = set(account_ids)
+    periods = _Periods()
+    first_day = period.first_day
     facts: dict[int, engine.AccountFacts] = {}
-    for pk, number, category, residents, opened_on in Account.objects.filter(pk__range=(low, high)).values_list(
-        "id", "number", "tariff_category_id", "premise__residents", "opened_on"
-    ):
+    for pk, number, category, residents, opened_on in _fact_rows("accounts", [low, high]):
         if pk in wanted:
             facts[pk] = engine.AccountFacts(pk, number, category, residents, opened_on)
 
     meters: dict[int, engine.MeterFacts] = {}
     meter_account: dict[int, int] = {}
-    for pk, account_id, scheme, digits, ratio, installed, removed, verification in Meter.objects.filter(
-        account__id__range=(low, high)
-    ).values_list(
-        "id",
-        "account_id",
-        "scheme",
-        "digits",
-        "transformer_ratio",
-        "installed_on",
-        "removed_on",
-        "next_verification_on",
-    ):
+    for pk, account_id, scheme, digits, ratio, installed, removed, verification in _fact_rows("meters", [low, high]):
         if account_id in facts:
             meters[pk] = engine.MeterFacts(pk, scheme, digits, ratio, installed, removed, verification)
             meter_account[pk] = account_id
             facts[account_id].meters.append(meters[pk])
 
-    counted = Reading.objects.filter(
-        meter__account__id__range=(low, high), state__in=Reading.COUNTED, period__lte=period
-    ).order_by()  # grouped and sorted here; no need for the model's ordering
+    accepted, billed = Reading.State.ACCEPTED.value, Reading.State.BILLED.value
+    counted = [low, high, accepted, billed, first_day]
+
+    def readings(recent: str = "", params: Sequence[Any] = ()) -> Iterator[tuple]:
+        for row in _fact_rows("readings", [*counted, *params], recent=recent):
+            if row[1] in meters:
+                yield (*row[:5], periods[row[5]], *row[6:])
+
     if complete:
-        recent = counted
+        subs = _submissions(readings())
     else:
-        recent = counted.filter(Q(period__gte=period - 1) | Q(state=Reading.State.ACCEPTED))
-    subs = _submissions(r for r in _readings(recent) if r[1] in meters)
+        subs = _submissions(readings(" AND (r.period >= %s OR r.state = %s)", [(period - 1).first_day, accepted]))
     history_needed = [m for m in meters if complete or not _settled(subs.get(m, []), period)]
     if history_needed and not complete:
-        for meter_id, meter_subs in _submissions(_readings(counted.filter(meter_id__in=history_needed))).items():
+        clause, params = _meter_list(history_needed)
+        for meter_id, meter_subs in _submissions(readings(f" AND r.meter_id {clause}", params)).items():
             subs[meter_id] = meter_subs
     for meter_id, meter_subs in subs.items():
         facts[meter_account[meter_id]].submissions[meter_id] = meter_subs
@@ -170,54 +263,39 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
             account_id = meter_account[meter_id]
             starts[account_id] = min(start, starts.get(account_id, start))
     if starts:
-        since = min(starts.values())
-        for account_id, billed in Bill.objects.filter(account_id__in=starts, period__gte=since).values_list(
-            "account_id", "period"
-        ):
-            facts[account_id].billed_periods.add(billed)
-        lines = ChargeLine.objects.filter(
-            entry__account_id__in=starts, entry__for_period__gte=since, entry__for_period__lt=period
-        )
-        for line in lines.values_list(
-            "entry__account_id", "entry__for_period", "meter_id", "zone", "basis", "tier", "date_from", "date_to",
-            "volume", "price", "amount",
-        ):  # fmt: skip
-            for_period = line[1]
+        since = min(starts.values()).first_day
+        for account_id, billed_period in _fact_rows("bills", [since], ids=list(starts)):
+            facts[account_id].billed_periods.add(periods[billed_period])
+        for line in _fact_rows("lines", [since, first_day], ids=list(starts)):
+            for_period = periods[line[1]]
             assert for_period is not None  # charge and recalculation entries always have one
             facts[line[0]].posted.setdefault(for_period, []).append(engine.PostedLine(*line[2:]))
 
     # Money: balances before the period, this period's movements, recent bills' debts.
-    for account_id, total, base in (
-        LedgerEntry.objects.filter(account__id__range=(low, high), period__lt=period)
-        .values("account_id")
-        .annotate(total=Sum("amount"), base=Sum("amount", filter=~Q(kind=Kind.PENALTY)))
-        .values_list("account_id", "total", "base")
-        .order_by()
-    ):
+    for account_id, total, base in _fact_rows("opening", [Kind.PENALTY.value, low, high, first_day]):
         if account_id in facts:
             account = facts[account_id]
             account.opening_total, account.opening_base = kopecks(total), kopecks(base or 0)
-    for account_id, kind, posted_on, amount in (
-        LedgerEntry.objects.filter(account__id__range=(low, high), period=period)
-        .order_by("id")  # the order the movements were posted in
-        .values_list("account_id", "kind", "posted_on", "amount")
-    ):
+    for account_id, kind, posted_on, amount in _fact_rows("movements", [low, high, first_day]):
         if account_id in facts:
             facts[account_id].movements.append((kind, posted_on, amount))
     debtors = {pk for pk, f in facts.items() if f.opening_base > 0 or any(m[2] > 0 for m in f.movements)}
     if debtors:
         # By the range, like the queries above: after a close nearly every account owes its last bill.
-        for account_id, debt_period, amount in (
-            LedgerEntry.objects.filter(account__id__range=(low, high), period__gte=period - 6, period__lt=period)
-            .exclude(kind__in=[Kind.PAYMENT, Kind.PENALTY])
-            .values("account_id", "period")
-            .annotate(amount=Sum("amount"))
-            .values_list("account_id", "period", "amount")
-            .order_by("account_id", "period")
+        excluded = [Kind.PAYMENT.value, Kind.PENALTY.value]
+        for account_id, debt_period, amount in _fact_rows(
+            "debts", [low, high, (period - 6).first_day, first_day, *excluded]
         ):
             if account_id in debtors:
-                facts[account_id].debts.append(rules.Debt(rules.due_date(debt_period), kopecks(amount)))
+                facts[account_id].debts.append(rules.Debt(rules.due_date(periods[debt_period]), kopecks(amount)))
     return facts
+
+
+def _meter_list(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``= ANY(array)`` on PostgreSQL; ``IN (...)`` elsewhere (a chunk's meters fit SQLite's limit)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(ids)]
+    return "IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
 # --- The close of a period ----------------------------------------------------------------------
@@ -380,7 +458,8 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     embedded default) ``bulk_create``.
     """
     period = run.period
-    posted_on = period.last_day
+    first_day, posted_on = period.first_day, period.last_day
+    number_prefix = f"{period.year}{period.month:02d}"
     now = timezone.now()
     entries: list[tuple] = []
     lines: list[tuple[int, engine.LineDraft]] = []  # (index of the entry in ``entries``, line)
@@ -388,18 +467,18 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     readings: list[int] = []
     for facts, bill in bills:
         for draft in bill.entries:
-            for line in draft.lines:
-                lines.append((len(entries), line))
+            if draft.lines:
+                index = len(entries)
+                lines += [(index, line) for line in draft.lines]
             entries.append(
-                (facts.id, draft.kind, period.first_day, draft.for_period.first_day, draft.amount, posted_on, now, "",
-                 run.pk)
-            )  # fmt: skip
+                (facts.id, draft.kind, first_day, draft.for_period.first_day, draft.amount, posted_on, now, "", run.pk)
+            )
+        charged, recalculated, penalties, closing, vat = bill.figures()
         documents.append(
-            (facts.id, period.first_day, f"{period.year}{period.month:02d}{facts.number}", run.pk, now, bill.due_on,
-             bill.opening_total, bill.charged, bill.recalculated, bill.penalties, bill.paid, bill.adjusted,
-             bill.closing_total, bill.vat, bill.vat_rate)
+            (facts.id, first_day, number_prefix + facts.number, run.pk, now, bill.due_on, bill.opening_total, charged,
+             recalculated, penalties, bill.paid, bill.adjusted, closing, vat, bill.vat_rate)
         )  # fmt: skip
-        readings.extend(bill.billed_reading_ids)
+        readings += bill.billed_reading_ids
     copy = connection.vendor == "postgresql"
     if copy:
         ids = _next_ids(LedgerEntry, len(entries))
@@ -417,13 +496,16 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     if copy:
         _copy(ChargeLine, LINE_FIELDS, line_rows)
         _copy(Bill, BILL_FIELDS, documents)
-    else:
-        ChargeLine.objects.bulk_create(
-            [ChargeLine(**dict(zip(LINE_FIELDS, row, strict=True))) for row in line_rows], batch_size=1000
-        )
-        Bill.objects.bulk_create(
-            [Bill(**dict(zip(BILL_FIELDS, row, strict=True))) for row in documents], batch_size=1000
-        )
+        if readings:
+            with connection.cursor() as cursor:  # one array parameter, not thousands of IN items
+                cursor.execute(
+                    "UPDATE metering_reading SET state = %s WHERE id = ANY(%s)", [Reading.State.BILLED.value, readings]
+                )
+        return
+    ChargeLine.objects.bulk_create(
+        [ChargeLine(**dict(zip(LINE_FIELDS, row, strict=True))) for row in line_rows], batch_size=1000
+    )
+    Bill.objects.bulk_create([Bill(**dict(zip(BILL_FIELDS, row, strict=True))) for row in documents], batch_size=1000)
     for start in range(0, len(readings), 5000):
         Reading.objects.filter(pk__in=readings[start : start + 5000]).update(state=Reading.State.BILLED)
 
