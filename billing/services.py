@@ -463,9 +463,14 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     embedded default) ``bulk_create``.
     """
     period = run.period
-    first_day, posted_on = period.first_day, period.last_day
+    copy = connection.vendor == "postgresql"
+    # COPY takes text: the timestamp and the few dates every row of the chunk shares are formatted
+    # once instead of per value (half of psycopg's formatting of a bill's row).
+    day: Any = _IsoDays() if copy else _SameDays()
+    first_day, posted_on = day[period.first_day], day[period.last_day]
     number_prefix = f"{period.year}{period.month:02d}"
     now = timezone.now()
+    stamp = now.isoformat() if copy else now
     entries: list[tuple] = []
     lines: list[tuple[int, engine.LineDraft]] = []  # (index of the entry in ``entries``, line)
     documents: list[tuple] = []
@@ -476,15 +481,15 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
                 index = len(entries)
                 lines += [(index, line) for line in draft.lines]
             entries.append(
-                (facts.id, draft.kind, first_day, draft.for_period.first_day, draft.amount, posted_on, now, "", run.pk)
-            )
+                (facts.id, draft.kind, first_day, day[draft.for_period.first_day], draft.amount, posted_on, stamp, "",
+                 run.pk)
+            )  # fmt: skip
         charged, recalculated, penalties, closing, vat = bill.figures()
         documents.append(
-            (facts.id, first_day, number_prefix + facts.number, run.pk, now, bill.due_on, bill.opening_total, charged,
-             recalculated, penalties, bill.paid, bill.adjusted, closing, vat, bill.vat_rate)
+            (facts.id, first_day, number_prefix + facts.number, run.pk, stamp, day[bill.due_on], bill.opening_total,
+             charged, recalculated, penalties, bill.paid, bill.adjusted, closing, vat, bill.vat_rate)
         )  # fmt: skip
         readings += bill.billed_reading_ids
-    copy = connection.vendor == "postgresql"
     if copy:
         ids = _next_ids(LedgerEntry, len(entries))
         _copy(LedgerEntry, ("id", *ENTRY_FIELDS), [(pk, *row) for pk, row in zip(ids, entries, strict=True)])
@@ -494,8 +499,8 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
         )
         ids = [entry.pk for entry in created]
     line_rows = [
-        (ids[index], x.meter_id, x.zone, x.basis, x.tier, x.date_from, x.date_to, x.previous_value, x.current_value,
-         x.volume, x.price, x.amount)
+        (ids[index], x.meter_id, x.zone, x.basis, x.tier, day[x.date_from], day[x.date_to], x.previous_value,
+         x.current_value, x.volume, x.price, x.amount)
         for index, x in lines
     ]  # fmt: skip
     if copy:
@@ -513,6 +518,21 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     Bill.objects.bulk_create([Bill(**dict(zip(BILL_FIELDS, row, strict=True))) for row in documents], batch_size=1000)
     for start in range(0, len(readings), 5000):
         Reading.objects.filter(pk__in=readings[start : start + 5000]).update(state=Reading.State.BILLED)
+
+
+class _IsoDays(dict):
+    """Dates -> their ISO text, each formatted once (COPY)."""
+
+    def __missing__(self, day: dt.date) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
+class _SameDays:
+    """Dates as they are (``bulk_create``)."""
+
+    def __getitem__(self, day: dt.date) -> dt.date:
+        return day
 
 
 def _next_ids(model: Any, count: int) -> list[int]:
