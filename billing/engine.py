@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -145,6 +146,22 @@ class Tariffs:
     key_rates: list[tuple[dt.date, Decimal]]
     # segments() worked out once per (category, scheme, zone, period): a close asks for the same few.
     _segments: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
+    # due_date() and vat_rate() per period, the same for every account of a close.
+    _periods: dict[tuple[str, Period], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def due_date(self, period: Period) -> dt.date:
+        """``rules.due_date``, worked out once per period."""
+        key = ("due", period)
+        if key not in self._periods:
+            self._periods[key] = rules.due_date(period)
+        return self._periods[key]
+
+    def vat_rate(self, period: Period) -> Decimal:
+        """``rules.vat_rate``, worked out once per period."""
+        key = ("vat", period)
+        if key not in self._periods:
+            self._periods[key] = rules.vat_rate(period)
+        return self._periods[key]
 
     def segments(
         self, category: int, scheme: int, zone: str, period: Period
@@ -520,8 +537,12 @@ def _account_bill(
     penalties: bool,
 ) -> AccountBill:
     """The bill of the period's entries: this period's movements, and the penalty (as the last entry)."""
-    paid = sum((amount for kind, _, amount in facts.movements if kind == "payment"), ZERO)
-    adjusted = sum((amount for kind, _, amount in facts.movements if kind != "payment"), ZERO)
+    paid = adjusted = ZERO
+    for kind, _day, amount in facts.movements:
+        if kind == "payment":
+            paid += amount
+        else:
+            adjusted += amount
     if penalties:
         amount = penalty_for_period(facts, period, tariffs)
         if amount:
@@ -533,8 +554,8 @@ def _account_bill(
         opening_total=facts.opening_total,
         paid=paid,
         adjusted=adjusted,
-        due_on=rules.due_date(period),
-        vat_rate=rules.vat_rate(period),
+        due_on=tariffs.due_date(period),
+        vat_rate=tariffs.vat_rate(period),
     )
 
 
@@ -662,7 +683,7 @@ def penalty_for_period(facts: AccountFacts, period: Period, tariffs: Tariffs) ->
         return ZERO
     movements = [(day, amount) for _, day, amount in facts.movements]
     debts = list(facts.debts) + [
-        rules.Debt(rules.due_date(period), amount) for kind, _, amount in facts.movements if amount > 0
+        rules.Debt(tariffs.due_date(period), amount) for kind, _, amount in facts.movements if amount > 0
     ]
     try:
         total = rules.penalty_total(

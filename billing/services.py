@@ -283,11 +283,14 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
     if debtors:
         # By the range, like the queries above: after a close nearly every account owes its last bill.
         excluded = [Kind.PAYMENT.value, Kind.PENALTY.value]
+        due: dict[Any, dt.date] = {}  # the due date of each bill's period, worked out once
         for account_id, debt_period, amount in _fact_rows(
             "debts", [low, high, (period - 6).first_day, first_day, *excluded]
         ):
             if account_id in debtors:
-                facts[account_id].debts.append(rules.Debt(rules.due_date(periods[debt_period]), kopecks(amount)))
+                if debt_period not in due:
+                    due[debt_period] = rules.due_date(periods[debt_period])
+                facts[account_id].debts.append(rules.Debt(due[debt_period], kopecks(amount)))
     return facts
 
 
@@ -382,9 +385,29 @@ class ChunkResult:
 
 def close_accounts(run: BillingRun, first_id: int, last_id: int) -> ChunkResult:
     """Bill every account with an id in the range that has no bill for the run's period yet."""
-    period = run.period
     tariffs = load_tariffs()
-    with _collector_paused(), transaction.atomic():
+    with _collector_paused():
+        billed, skipped, failures, billed_numbers = _bill_chunk(run, first_id, last_id, tariffs)
+    if failures or run.failures:
+        with transaction.atomic():
+            locked = BillingRun.objects.select_for_update().get(pk=run.pk)
+            merged = {n: m for n, m in locked.failures.items() if n not in billed_numbers}
+            merged.update(failures)
+            locked.failures = merged
+            locked.save(update_fields=["failures"])
+    return ChunkResult(billed, skipped, failures)
+
+
+def _bill_chunk(
+    run: BillingRun, first_id: int, last_id: int, tariffs: engine.Tariffs
+) -> tuple[int, int, dict[str, str], set[str]]:
+    """The chunk's transaction: (accounts billed, skipped, failures, numbers billed).
+
+    Its facts and bills are this function's own, so they are gone (freed by reference counting)
+    before the collector runs again (see ``_collector_paused``).
+    """
+    period = run.period
+    with transaction.atomic():
         if connection.vendor == "postgresql":
             # A chunk's queries each read a few thousand rows by index: parallel workers (processes
             # started per query) cost more CPU than they save, and the close already has a worker per core.
@@ -412,15 +435,8 @@ def close_accounts(run: BillingRun, first_id: int, last_id: int) -> ChunkResult:
             except DomainError as error:
                 failures[facts[pk].number] = error.message
         _write(run, bills)
-    if failures or run.failures:
-        with transaction.atomic():
-            locked = BillingRun.objects.select_for_update().get(pk=run.pk)
-            billed_numbers = {f.number for f, _ in bills}
-            merged = {n: m for n, m in locked.failures.items() if n not in billed_numbers}
-            merged.update(failures)
-            locked.failures = merged
-            locked.save(update_fields=["failures"])
-    return ChunkResult(len(bills), len(done), failures)
+    billed_numbers = {f.number for f, _ in bills} if failures or run.failures else set()
+    return len(bills), len(done), failures, billed_numbers
 
 
 # Columns the close writes; the others keep their defaults (NULL: no reference, nobody entered it).
@@ -441,8 +457,9 @@ def _collector_paused() -> Iterator[None]:
 
     A chunk makes some hundred thousand small objects (facts, lines, rows); the collector ran over
     them again and again, a fifth of the chunk's CPU time (measured on the bench). They are freed by
-    reference counting as usual; the few cycles left are collected after the chunk, and the chunk's
-    size bounds what waits for it.
+    reference counting as usual, before the collector is on again (``_bill_chunk`` holds them):
+    otherwise its first run after the chunk scanned them all once more. The few cycles left are
+    collected after the chunk, and the chunk's size bounds what waits for it.
     """
     if not gc.isenabled():
         yield
