@@ -363,17 +363,28 @@ def start_close(*, period: Period, actor: Any = None, today: dt.date | None = No
 
 def chunks(period: Period, size: int | None = None) -> list[tuple[int, int]]:
     """Ranges of account ids (inclusive) still to bill, ``size`` accounts each."""
+    return list(iter_chunks(period, size))
+
+
+def iter_chunks(period: Period, size: int | None = None) -> Iterator[tuple[int, int]]:
+    """The ranges of :func:`chunks`, the first as soon as its ids are read: the workers start on it
+    while the rest (one query, read as it streams) are counted off."""
     size = size or settings.BILLING_CHUNK_SIZE
-    ranges = []
+    accounts = unbilled_accounts(period).order_by("pk").values_list("pk", flat=True)
+    first = list(accounts[:size])
+    if not first:
+        return
+    yield (first[0], first[-1])
+    if len(first) < size:
+        return
     batch: list[int] = []
-    for pk in unbilled_accounts(period).order_by("pk").values_list("pk", flat=True).iterator(chunk_size=10000):
+    for pk in accounts.filter(pk__gt=first[-1]).iterator(chunk_size=10000):
         batch.append(pk)
         if len(batch) == size:
-            ranges.append((batch[0], batch[-1]))
+            yield (batch[0], batch[-1])
             batch = []
     if batch:
-        ranges.append((batch[0], batch[-1]))
-    return ranges
+        yield (batch[0], batch[-1])
 
 
 @dataclass
@@ -623,11 +634,14 @@ def close_period(*, period: Period, actor: Any = None, today: dt.date | None = N
     from .tasks import close_chunk
 
     run, _created = start_close(period=period, actor=actor, today=today)
-    ranges = chunks(period)
-    for first_id, last_id in ranges:
-        close_chunk.delay(run.pk, first_id, last_id)
-    if not ranges:
+    ranges = iter_chunks(period)
+    first = next(ranges, None)
+    if first is None:
         finish_if_complete(run, actor=actor)
+    else:
+        close_chunk.delay(run.pk, *first)  # the workers begin while the other ranges are counted off
+        for first_id, last_id in list(ranges):
+            close_chunk.delay(run.pk, first_id, last_id)
     run.refresh_from_db()
     return run
 
