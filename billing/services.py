@@ -88,12 +88,18 @@ def _submission_key(sub: engine.SubmissionFacts) -> tuple:
 
 def _settled(subs: Sequence[engine.SubmissionFacts], period: Period) -> bool:
     """Whether the recent readings alone are enough: billed last period, new ones this period only."""
-    unbilled = [s for s in subs if not s.billed]
-    return (
-        bool(unbilled)
-        and all(s.period == period for s in unbilled)
-        and any(s.billed and s.period == period - 1 for s in subs)
-    )
+    this = period.year * 12 + period.month  # month numbers: int comparisons, not Period ones
+    unbilled = False
+    billed_last = False
+    for sub in subs:
+        month = sub.period.year * 12 + sub.period.month
+        if not sub.billed:
+            if month != this:
+                return False
+            unbilled = True
+        elif month == this - 1:
+            billed_last = True
+    return unbilled and billed_last
 
 
 def _stretch_start(meter: engine.MeterFacts, subs: Sequence[engine.SubmissionFacts], period: Period) -> Period:
