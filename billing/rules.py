@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -92,9 +93,11 @@ def months_between(first: Period, last: Period) -> list[Period]:
 # --- Penalties --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Debt:
-    """What a bill added to the debt (its charges, net of recalculations) and when it was due."""
+class Debt(NamedTuple):
+    """What a bill added to the debt (its charges, net of recalculations) and when it was due.
+
+    A named tuple (built in C): the close makes one per bill of the last months of every account.
+    """
 
     due_on: dt.date
     amount: Decimal

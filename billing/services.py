@@ -60,21 +60,35 @@ def load_tariffs() -> engine.Tariffs:
     )
 
 
-def _submissions(rows: Iterable[tuple]) -> dict[int, list[engine.SubmissionFacts]]:
-    """(id, meter, zone, value, taken_on, period, state, submission) rows -> submissions per meter."""
-    grouped: dict[str, list[tuple]] = defaultdict(list)
-    for row in rows:
-        grouped[row[7]].append(row)
+def _submissions(rows: Iterable[tuple], periods: Any = None) -> dict[int, list[engine.SubmissionFacts]]:
+    """(id, meter, zone, value, taken_on, period, state, submission) rows -> submissions per meter.
+
+    ``periods`` turns the rows' period dates into ``Period`` (once per submission); without it the rows
+    carry ``Period`` already.
+    """
+    grouped: dict[str, Any] = {}
+    for row in rows:  # a submission's row, or the list of its rows (several zones)
+        key = row[7]
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = row
+        elif type(found) is list:
+            found.append(row)
+        else:
+            grouped[key] = [found, row]
     result: dict[int, list[engine.SubmissionFacts]] = defaultdict(list)
     billed = Reading.State.BILLED.value
     for parts in grouped.values():
-        first_id, meter_id, zone, value, taken_on, period, state, _submission = parts[0]
-        if len(parts) == 1:  # most meters are single-rate: one reading per submission
-            ids: tuple[int, ...] = (first_id,)
-            values = {zone: value}
-        else:
-            ids = tuple(sorted(p[0] for p in parts))
+        if type(parts) is list:
+            first_id, meter_id, _zone, _value, taken_on, period, state, _submission = parts[0]
+            ids: tuple[int, ...] = tuple(sorted(p[0] for p in parts))
             values = {p[2]: p[3] for p in parts}
+        else:  # most meters are single-rate: one reading per submission
+            first_id, meter_id, zone, value, taken_on, period, state, _submission = parts
+            ids = (first_id,)
+            values = {zone: value}
+        if periods is not None:
+            period = periods[period]
         result[meter_id].append(engine.SubmissionFacts(period, taken_on, ids[0], values, state == billed, ids))
     for subs in result.values():
         if len(subs) > 1:
@@ -244,20 +258,18 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
     accepted, billed = Reading.State.ACCEPTED.value, Reading.State.BILLED.value
     counted = [low, high, accepted, billed, first_day]
 
-    def readings(recent: str = "", params: Sequence[Any] = ()) -> Iterator[tuple]:
-        for row in _fact_rows("readings", [*counted, *params], recent=recent):
-            if row[1] in meters:
-                yield (*row[:5], periods[row[5]], *row[6:])
+    def readings(recent: str = "", params: Sequence[Any] = ()) -> dict[int, list[engine.SubmissionFacts]]:
+        rows = _fact_rows("readings", [*counted, *params], recent=recent)
+        return _submissions((row for row in rows if row[1] in meters), periods)
 
     if complete:
-        subs = _submissions(readings())
+        subs = readings()
     else:
-        subs = _submissions(readings(" AND (r.period >= %s OR r.state = %s)", [(period - 1).first_day, accepted]))
+        subs = readings(" AND (r.period >= %s OR r.state = %s)", [(period - 1).first_day, accepted])
     history_needed = [m for m in meters if complete or not _settled(subs.get(m, []), period)]
     if history_needed and not complete:
         clause, params = _meter_list(history_needed)
-        for meter_id, meter_subs in _submissions(readings(f" AND r.meter_id {clause}", params)).items():
-            subs[meter_id] = meter_subs
+        subs.update(readings(f" AND r.meter_id {clause}", params))
     for meter_id, meter_subs in subs.items():
         facts[meter_account[meter_id]].submissions[meter_id] = meter_subs
 
