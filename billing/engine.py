@@ -26,13 +26,12 @@ How a period is charged, per meter:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -66,14 +65,24 @@ class MeterFacts:
     def zones(self) -> tuple[str, ...]:
         return ZONES_BY_SCHEME[self.scheme]
 
-    @functools.cached_property
-    def _installed(self) -> Period:
-        return Period.of(self.installed_on)
+    # Worked out once: the period of installation, and the first and last billable months as
+    # month numbers (year * 12 + month), which billable() compares as ints (a Period compares in Python).
+    _installed: Period = field(init=False, repr=False, compare=False)
+    _first_month: int = field(init=False, repr=False, compare=False)
+    _last_month: int | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        installed = Period.of(self.installed_on)
+        object.__setattr__(self, "_installed", installed)
+        object.__setattr__(self, "_first_month", installed.year * 12 + installed.month)
+        removed = self.removed_on
+        object.__setattr__(self, "_last_month", None if removed is None else removed.year * 12 + removed.month)
 
     def billable(self, period: Period) -> bool:
-        if period < self._installed:
+        month = period.year * 12 + period.month
+        if month < self._first_month:
             return False
-        return self.removed_on is None or period <= Period.of(self.removed_on)
+        return self._last_month is None or month <= self._last_month
 
     def verification_expired(self, period: Period) -> bool:
         return self.verification_due is not None and self.verification_due < period.first_day
@@ -151,31 +160,36 @@ class Tariffs:
     key_rates: list[tuple[dt.date, Decimal]]
     # segments() worked out once per (category, scheme, zone, period): a close asks for the same few.
     _segments: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
-    # due_date() and vat_rate() per period, the same for every account of a close.
-    _periods: dict[tuple[str, Period], Any] = field(default_factory=dict, compare=False, repr=False)
+    # due_date() and vat_rate() per period (by month number: an int hashes in C, a Period in Python),
+    # the same for every account of a close.
+    _due: dict[int, dt.date] = field(default_factory=dict, compare=False, repr=False)
+    _vat: dict[int, Decimal] = field(default_factory=dict, compare=False, repr=False)
 
     def due_date(self, period: Period) -> dt.date:
         """``rules.due_date``, worked out once per period."""
-        key = ("due", period)
-        if key not in self._periods:
-            self._periods[key] = rules.due_date(period)
-        return self._periods[key]
+        month = period.year * 12 + period.month
+        found = self._due.get(month)
+        if found is None:
+            found = self._due[month] = rules.due_date(period)
+        return found
 
     def vat_rate(self, period: Period) -> Decimal:
         """``rules.vat_rate``, worked out once per period."""
-        key = ("vat", period)
-        if key not in self._periods:
-            self._periods[key] = rules.vat_rate(period)
-        return self._periods[key]
+        month = period.year * 12 + period.month
+        found = self._vat.get(month)
+        if found is None:
+            found = self._vat[month] = rules.vat_rate(period)
+        return found
 
     def segments(
         self, category: int, scheme: int, zone: str, period: Period
     ) -> list[tuple[dt.date, dt.date, Decimal, Decimal | None]]:
         """(first day, last day, price, price above norm) for each stretch of the period with one price."""
-        key = (category, scheme, zone, period)
-        if key not in self._segments:
-            self._segments[key] = self._price_segments(category, scheme, zone, period)
-        return self._segments[key]
+        key = (category, scheme, zone, period.year * 12 + period.month)  # no Period hash (Python-level)
+        found = self._segments.get(key)
+        if found is None:
+            found = self._segments[key] = self._price_segments(category, scheme, zone, period)
+        return found
 
     def _price_segments(
         self, category: int, scheme: int, zone: str, period: Period
