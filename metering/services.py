@@ -424,17 +424,16 @@ def submit_readings(
             Reading.objects.filter(pk__in=[r.pk for r in preview.replaces]).update(
                 state=Reading.State.REPLACED, rejection_reason=_("Исправлено абонентом в тот же день")
             )
-        readings = Reading.objects.bulk_create(
-            accepted_readings(
-                locked,
-                preview.evaluation,
-                taken_on=taken_on,
-                source=channel,
-                submission=submission_id,
-                actor=actor,
-                unchanged=unchanged,
-            )
+        readings = accepted_readings(
+            locked,
+            preview.evaluation,
+            taken_on=taken_on,
+            source=channel,
+            submission=submission_id,
+            actor=actor,
+            unchanged=unchanged,
         )
+        sql.insert(readings)  # bulk_create's insert, in plain SQL (see metering/sql.py)
         audit(
             "reading.corrected" if preview.replaces else "reading.submitted",
             actor=actor,

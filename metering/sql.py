@@ -85,3 +85,31 @@ def param(model: type[Model], name: str, value: Any) -> Any:
     """A value for a query parameter compared with the field, prepared as a filter would."""
     field: Any = model._meta.get_field(name)
     return field.get_db_prep_value(value, connection, prepared=False)
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """Insert new instances of one model in one statement and set their primary keys: what
+    ``bulk_create`` does for them (``pre_save`` of each field, ``auto_now_add`` included, and the
+    same value preparation), without its per-call compilation. No signals, like ``bulk_create``."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields: list[Any] = [field for field in model._meta.concrete_fields if not field.primary_key]
+    pk: Any = model._meta.pk
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    query = (
+        f"INSERT INTO {table(model)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(pk.column)}"
+    )
+    params = []
+    for obj in objs:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        ids = [new for (new,) in cursor.fetchall()]
+    for obj, new in zip(objs, ids, strict=True):
+        obj.pk = new
+        obj._state.adding = False
+        obj._state.db = connection.alias

@@ -90,3 +90,42 @@ def test_a_meter_is_found_for_its_linked_user_only(db):
         meter_for_user(stranger, "6300000778", meter.pk)  # own account, someone else's meter
     with pytest.raises(Http404):
         meter_for_user(owner, "6300000777", meter.pk + 1000)  # no such meter
+
+
+@pytest.mark.parametrize("scheme", [1, 2, 3])
+def test_inserted_readings_are_stored_as_bulk_create_stores_them(db, scheme):
+    import uuid
+
+    from django.utils import timezone
+
+    from core.periods import Period
+    from metering import sql
+
+    meter = MeterFactory(scheme=scheme)
+    user = UserFactory()
+
+    def readings(submission):
+        return [
+            Reading(
+                meter=meter, zone=zone, value=100 + n, taken_on=dt.date(2026, 11, 20), period=Period(2026, 11),
+                source=Reading.Source.PORTAL, state=Reading.State.ACCEPTED, submission=submission, entered_by=user,
+                rollover=n == 1, unchanged=False, implausible_confirmed=n == 2,
+            )
+            for n, zone in enumerate(meter.zones)
+        ]  # fmt: skip
+
+    before = timezone.now()
+    plain = readings(uuid.uuid4())
+    sql.insert(plain)
+    orm = Reading.objects.bulk_create(readings(uuid.uuid4()))
+    assert all(r.pk is not None and not r._state.adding for r in plain)
+    stored_plain = [Reading.objects.get(pk=r.pk) for r in plain]
+    stored_orm = [Reading.objects.get(pk=r.pk) for r in orm]
+    skip = {"id", "submission", "submitted_at"}
+    for a, b in zip(stored_plain, stored_orm, strict=True):
+        assert {k: v for k, v in fields_of(a, Reading).items() if k not in skip} == {
+            k: v for k, v in fields_of(b, Reading).items() if k not in skip
+        }
+        assert before <= a.submitted_at <= timezone.now()  # auto_now_add, as bulk_create
+    assert [r.submission for r in stored_plain] == [plain[0].submission] * len(plain)
+    assert [r.submitted_at for r in plain] == [r.submitted_at for r in stored_plain]
