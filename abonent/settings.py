@@ -127,6 +127,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # second writer instead of waiting, unlike the file the product runs on.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
+# --- Database: prepared statements (PostgreSQL) ---
+# DB_PREPARED_STATEMENTS=1: server-side parameter binding, and psycopg prepares a query once a
+# connection has run it DB_PREPARE_THRESHOLD times, so PostgreSQL parses and plans it once per
+# connection instead of every time (a portal submission: 1.6 -> 0.9 ms of database CPU). Only with
+# persistent connections straight to PostgreSQL or a session-pooling proxy: a pooler in transaction
+# mode (pgbouncer's default) cannot keep a connection's prepared statements.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", False):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5)}
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "portal:login"
