@@ -470,9 +470,8 @@ def average_monthly_consumption(
     From the earliest reading at most ``BILLING_AVERAGE_MONTHS`` periods before the last one to the
     last one, provided they are at least ``BILLING_AVERAGE_MIN_MONTHS`` periods apart.
     """
-    window = [
-        s for s in subs if s.key <= last.key and last.period.months_until(s.period) >= -settings.BILLING_AVERAGE_MONTHS
-    ]
+    last_key, reach = last.key, -settings.BILLING_AVERAGE_MONTHS  # read once, not per submission
+    window = [s for s in subs if s.key <= last_key and last.period.months_until(s.period) >= reach]
     if not window:
         return None
     months = window[0].period.months_until(last.period)
