@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,15 +32,11 @@ WHERE m.{pk} = %s AND a.{number} = %s
 """
 
 
-def meter_for_user(user: Any, number: str, meter_id: int) -> Meter:
-    """The meter (with its account) if it is on that account and the user is linked to it; 404 otherwise,
-    the same whether it exists or not. Plain SQL (see ``sql``): it opens every portal submission."""
-    if not getattr(user, "is_authenticated", False):
-        raise Http404
-    meter_columns, account_columns = sql.columns(Meter, "m"), sql.columns(Account, "a")
-    query = _METER_FOR_USER_SQL.format(
-        meter_columns=meter_columns.sql,
-        account_columns=account_columns.sql,
+@functools.cache
+def _meter_for_user_sql(vendor: str) -> str:
+    return _METER_FOR_USER_SQL.format(
+        meter_columns=sql.columns(Meter, "m").sql,
+        account_columns=sql.columns(Account, "a").sql,
         meter=sql.table(Meter),
         account=sql.table(Account),
         link=sql.table(AccountLink),
@@ -49,6 +46,15 @@ def meter_for_user(user: Any, number: str, meter_id: int) -> Meter:
         link_account=sql.column(AccountLink, "account"),
         link_user=sql.column(AccountLink, "user"),
     )
+
+
+def meter_for_user(user: Any, number: str, meter_id: int) -> Meter:
+    """The meter (with its account) if it is on that account and the user is linked to it; 404 otherwise,
+    the same whether it exists or not. Plain SQL (see ``sql``): it opens every portal submission."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    meter_columns, account_columns = sql.columns(Meter, "m"), sql.columns(Account, "a")
+    query = _meter_for_user_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(query, [meter_id, number, user.pk])
         row = cursor.fetchone()

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -115,32 +116,42 @@ ORDER BY r.{taken_on}, r.{id}
 def recent_rows(meter_id: int, since: dt.date) -> list[Any]:
     """``context_rows`` of a meter's counted readings taken on or after ``since``, in plain SQL (see ``sql``)."""
     cols = sql.columns(Reading, "r", _CONTEXT_FIELDS)
-    query = _RECENT_SQL.format(
-        columns=cols.sql,
-        reading=sql.table(Reading),
-        **{name: sql.column(Reading, name) for name in ("meter", "state", "taken_on", "id")},
-    )
+    query = _recent_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(query, [meter_id, *Reading.COUNTED, sql.param(Reading, "taken_on", since)])
         return [ContextRow(*cols.values(row)) for row in cursor.fetchall()]
 
 
+@functools.cache
+def _recent_sql(vendor: str) -> str:
+    return _RECENT_SQL.format(
+        columns=sql.columns(Reading, "r", _CONTEXT_FIELDS).sql,
+        reading=sql.table(Reading),
+        **{name: sql.column(Reading, name) for name in ("meter", "state", "taken_on", "id")},
+    )
+
+
 _LOCK_SQL = "SELECT {meter_columns}, {account_columns} FROM {meter} m JOIN {account} a ON a.{pk} = m.{account_id} WHERE m.{pk} = %s{lock}"
 
 
-def lock_meter(pk: int) -> Meter:
-    """The meter with its account, both rows locked for the transaction, in plain SQL (see ``sql``): the
-    ``Meter.objects.select_for_update().select_related("account").get(pk=pk)`` of this path."""
-    meter_columns, account_columns = sql.columns(Meter, "m"), sql.columns(Account, "a")
-    query = _LOCK_SQL.format(
-        meter_columns=meter_columns.sql,
-        account_columns=account_columns.sql,
+@functools.cache
+def _lock_sql(vendor: str) -> str:
+    return _LOCK_SQL.format(
+        meter_columns=sql.columns(Meter, "m").sql,
+        account_columns=sql.columns(Account, "a").sql,
         meter=sql.table(Meter),
         account=sql.table(Account),
         pk=sql.column(Meter, "id"),
         account_id=sql.column(Meter, "account"),
         lock=sql.lock_clause(),
     )
+
+
+def lock_meter(pk: int) -> Meter:
+    """The meter with its account, both rows locked for the transaction, in plain SQL (see ``sql``): the
+    ``Meter.objects.select_for_update().select_related("account").get(pk=pk)`` of this path."""
+    meter_columns, account_columns = sql.columns(Meter, "m"), sql.columns(Account, "a")
+    query = _lock_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(query, [pk])
         row = cursor.fetchone()

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Model
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not slots: ``converting`` is cached in the instance's dict
 class Columns:
     """Some concrete fields of a model as selected under a table alias, and how to read them back."""
 
@@ -30,12 +30,18 @@ class Columns:
 
     def values(self, row: Sequence[Any]) -> list[Any]:
         """The row's values as the ORM would give them."""
-        result = []
-        for value, (expression, converters) in zip(row, self.converters, strict=True):
+        result = list(row)
+        for index, expression, converters in self.converting:
+            value = result[index]
             for convert in converters:
                 value = convert(value, expression, connection)
-            result.append(value)
+            result[index] = value
         return result
+
+    @functools.cached_property
+    def converting(self) -> tuple[tuple[int, Any, tuple[Any, ...]], ...]:
+        """(position, column expression, converters) of the fields that have any (few on PostgreSQL)."""
+        return tuple((i, e, c) for i, (e, c) in enumerate(self.converters) if c)
 
     def instance(self, row: Sequence[Any]) -> Any:
         """A model instance as a queryset would load it (all concrete fields selected)."""
@@ -87,6 +93,19 @@ def param(model: type[Model], name: str, value: Any) -> Any:
     return field.get_db_prep_value(value, connection, prepared=False)
 
 
+@functools.cache
+def _insert_sql(model: type[Model], count: int, vendor: str) -> tuple[list[Any], str]:
+    fields: list[Any] = [field for field in model._meta.concrete_fields if not field.primary_key]
+    pk: Any = model._meta.pk
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    query = (
+        f"INSERT INTO {table(model)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([row] * count)} RETURNING {quote(pk.column)}"
+    )
+    return fields, query
+
+
 def insert(objs: Sequence[Model]) -> None:
     """Insert new instances of one model in one statement and set their primary keys: what
     ``bulk_create`` does for them (``pre_save`` of each field, ``auto_now_add`` included, and the
@@ -94,14 +113,7 @@ def insert(objs: Sequence[Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    fields: list[Any] = [field for field in model._meta.concrete_fields if not field.primary_key]
-    pk: Any = model._meta.pk
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    query = (
-        f"INSERT INTO {table(model)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(pk.column)}"
-    )
+    fields, query = _insert_sql(model, len(objs), connection.vendor)
     params = []
     for obj in objs:
         for field in fields:
