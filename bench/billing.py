@@ -501,9 +501,9 @@ def close_with_workers(ctx: Context, env: dict[str, str], period: dt.date) -> di
     )
     log(
         f"close: CPU seconds: worker processes {cpu['workers']:.0f}, their PostgreSQL backends"
-        f" {cpu['PostgreSQL']:.0f}, PostgreSQL processes that ended meanwhile (parallel query workers, any"
-        f" database) {cpu['ended']:.0f}, whole machine {cpu['machine']:.0f} of"
-        f" {os.cpu_count() * result['seconds']:.0f} available"
+        f" {cpu['PostgreSQL']:.0f}, whole machine {cpu['machine']:.0f} of {os.cpu_count() * result['seconds']:.0f}"
+        f" available; PostgreSQL processes that ended meanwhile, their whole life (parallel query workers,"
+        f" but also other databases' connections) {cpu['ended']:.0f}"
     )
     if result["failures"]:
         raise BenchError(f"the close listed failures: {dict(list(result['failures'].items())[:5])}")
@@ -588,7 +588,8 @@ class BackendCpu:
     second (a worker's connection may be closed and opened again: each backend counts its last sample).
 
     Parallel query workers live for one query, too briefly to be sampled: ``ended_seconds`` is the CPU
-    of every server process that ended meanwhile, which the postmaster collects (its children's times).
+    of every server process that ended meanwhile, which the postmaster collects (its children's times):
+    over their whole life, and whatever their database, so on a shared server only an upper bound.
     """
 
     def __init__(self, database: str) -> None:
