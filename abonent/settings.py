@@ -128,6 +128,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # second writer instead of waiting, unlike the file the product runs on.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
+# --- Database: prepared statements (PostgreSQL) ---
+# DB_PREPARED_STATEMENTS=1: server-side parameter binding, and psycopg prepares a query once a
+# connection has run it DB_PREPARE_THRESHOLD times, so PostgreSQL parses and plans it once per
+# connection instead of every time (a portal submission: 1.6 -> 0.9 ms of database CPU). Only with
+# persistent connections straight to PostgreSQL or a session-pooling proxy: a pooler in transaction
+# mode (pgbouncer's default) cannot keep a connection's prepared statements.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", False):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5)}
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "portal:login"
@@ -249,8 +260,10 @@ BILLING_PENALTY_SECOND_DAY = env_int("BILLING_PENALTY_SECOND_DAY", 91)
 BILLING_PENALTY_SECOND_DIVISOR = env_int("BILLING_PENALTY_SECOND_DIVISOR", 130)
 BILLING_PENALTY_RATE_CAP = Decimal(env("BILLING_PENALTY_RATE_CAP", "9.5"))
 BILLING_PENALTY_RATE_CAP_UNTIL = dt.date.fromisoformat(env("BILLING_PENALTY_RATE_CAP_UNTIL", "2027-01-01"))
-# Accounts per unit of work of a period close (one transaction, one Celery task).
-BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 2000)
+# Accounts per unit of work of a period close (one transaction, one Celery task). 5,000: each task
+# and transaction has a fixed cost (about 4 ms of the worker's CPU, and Celery's own), a tenth of the
+# work of 2,000 accounts; a chunk holds its accounts' locks for a second or two and needs ~130 MB.
+BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 5000)
 # Documents: the fonts of every PDF (fonts-dejavu), bills per task of the e-bill mailing after a close.
 DOCUMENTS_FONT_DIR = env("DOCUMENTS_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 DOCUMENTS_EBILL_CHUNK_SIZE = env_int("DOCUMENTS_EBILL_CHUNK_SIZE", 200)

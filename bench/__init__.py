@@ -13,8 +13,13 @@ with ``core.demo.seed_synthetic``. Environment: ``BENCH_PG_URL`` (server, defaul
 ``python -m bench --help``.
 
 gunicorn runs sync workers by default (``--workers 3 --worker-threads 1``): on this 2-core
-machine, shared with PostgreSQL and wrk, they beat gthread (3x4 threads lost ~15 % to GIL
-contention and doubled p99). wrk: 2 threads, 16 connections, 3 s warm-up, 12 s measured.
+machine, shared with PostgreSQL and wrk, they beat gthread. Measured 2026-12-01 (CPU per accepted
+submission: gunicorn + PostgreSQL + wrk; 10 s runs, twice each): sync x3 4.53-4.55 ms, 423 req/s,
+p99 48-52 ms; sync x2 4.20-4.25 ms, 430 req/s, p99 67-95 ms; gthread 2x2 4.49-4.56 ms, 413-417 req/s,
+p99 58-81 ms; gthread 3x2 4.77-4.78 ms, 406-411 req/s, p99 101-109 ms (keep-alive saves the
+reconnections, the GIL and the threads' queueing cost more). The server runs with persistent
+connections and prepared statements (``DB_PREPARED_STATEMENTS=1``, the production setting;
+``--no-prepared-statements`` without). wrk: 2 threads, 16 connections, 3 s warm-up, 12 s measured.
 ``--profile`` adds a cProfile of 300 in-process submissions on stderr.
 
 Group ``backoffice`` (``bench/backoffice.py``): the back-office search per kind of key, the customer

@@ -486,6 +486,7 @@ def close_with_workers(ctx: Context, env: dict[str, str], period: dt.date) -> di
         cpu = {
             "workers": cpu_seconds(pool) - cpu_before["workers"],
             "PostgreSQL": server.seconds,
+            "ended": server.ended_seconds,
             "machine": machine_cpu_seconds() - cpu_before["machine"],
         }
         workers_kb = {pid: peak_rss_kb(pid) for pid in [worker.pid, *children(worker.pid)]}
@@ -501,7 +502,8 @@ def close_with_workers(ctx: Context, env: dict[str, str], period: dt.date) -> di
     log(
         f"close: CPU seconds: worker processes {cpu['workers']:.0f}, their PostgreSQL backends"
         f" {cpu['PostgreSQL']:.0f}, whole machine {cpu['machine']:.0f} of {os.cpu_count() * result['seconds']:.0f}"
-        " available"
+        f" available; PostgreSQL processes that ended meanwhile, their whole life (parallel query workers,"
+        f" but also other databases' connections) {cpu['ended']:.0f}"
     )
     if result["failures"]:
         raise BenchError(f"the close listed failures: {dict(list(result['failures'].items())[:5])}")
@@ -583,7 +585,12 @@ def machine_cpu_seconds() -> float:
 
 class BackendCpu:
     """CPU time of the PostgreSQL backends serving ``database`` while the block runs, sampled twice a
-    second (a worker's connection may be closed and opened again: each backend counts its last sample)."""
+    second (a worker's connection may be closed and opened again: each backend counts its last sample).
+
+    Parallel query workers live for one query, too briefly to be sampled: ``ended_seconds`` is the CPU
+    of every server process that ended meanwhile, which the postmaster collects (its children's times):
+    over their whole life, and whatever their database, so on a shared server only an upper bound.
+    """
 
     def __init__(self, database: str) -> None:
         self.database = database
@@ -599,6 +606,8 @@ class BackendCpu:
                 return
 
     def __enter__(self) -> BackendCpu:
+        self.postmaster = postmaster_pid()
+        self.reaped_before = reaped_cpu_seconds(self.postmaster)
         self.before = {pid: cpu_seconds([pid]) for pid in backends(self.database)}
         self.thread.start()
         return self
@@ -606,10 +615,35 @@ class BackendCpu:
     def __exit__(self, *exc: object) -> None:
         self.done.set()
         self.thread.join()
+        self.ended_seconds = reaped_cpu_seconds(self.postmaster) - self.reaped_before
 
     @property
     def seconds(self) -> float:
         return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.last.items())
+
+
+def postmaster_pid() -> int | None:
+    """The local PostgreSQL server's main process (the parent of its backends), if visible."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if command and command[0].endswith(b"/postgres") and b"-D" in command:
+                return int(entry.name)
+    return None
+
+
+def reaped_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of the process's children that have ended (cutime, cstime)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def backends(database: str) -> list[int]:

@@ -1,8 +1,10 @@
 """Group ``bills``: bill PDFs rendered per second in one process, and that process's peak memory.
 
-* ``bills_pdf_per_s_per_core`` -- ``documents.services.bill_pdf`` (the bill's three queries, then
-  the reportlab canvas and the payment QR) for every bill of a closed period, one after the other
-  in one process, so one core: bills divided by the wall time of the loop. Target: >= 150.
+* ``bills_pdf_per_s_per_core`` -- ``documents.services.bill_pdfs``, the mass-printing path the
+  e-bill chunks use (the figures of 500 bills in three queries, then per bill the reportlab canvas
+  and the payment QR), for every bill of a closed period, one after the other in one process, so
+  one core: bills divided by the wall time of the loop. Target: >= 150. The CPU time of the loop
+  (``time.process_time``) goes to stderr: on a shared machine it is the steadier figure.
 * ``bills_pdf_peak_mb`` -- that process's peak resident set (``getrusage`` ``ru_maxrss``) after the
   loop; the PDFs are not kept, as the e-bill chunks do not keep them.
 
@@ -60,7 +62,8 @@ def run(ctx: Context) -> list[Figure]:
         raise BenchError(f"the renderer failed ({done.returncode}):\n{done.stdout}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     log(
-        f"bills: {result['bills']:,} PDFs in {result['seconds']:.1f} s, {result['mean_kb']:.0f} kB each,"
+        f"bills: {result['bills']:,} PDFs in {result['seconds']:.1f} s ({result['cpu_seconds']:.1f} CPU-s,"
+        f" {result['bills'] / result['cpu_seconds']:.0f} bills per CPU-second), {result['mean_kb']:.0f} kB each,"
         f" first (fonts loaded) {result['first_ms']:.0f} ms"
     )
     return [
@@ -77,7 +80,7 @@ def render(period_text: str) -> dict[str, Any]:
     from billing.models import Bill
     from core.periods import Period
     from customers.models import Account
-    from documents.services import bill_pdf
+    from documents.services import bill_pdfs
 
     period = Period.parse(period_text)
     account_ids = list(Bill.objects.filter(period=period).order_by("account_id").values_list("account_id", flat=True))
@@ -85,19 +88,21 @@ def render(period_text: str) -> dict[str, Any]:
         raise BenchError(f"no bills for {period_text}")
     total_bytes = 0
     first_ms = 0.0
-    started = time.perf_counter()
-    for index, account in enumerate(
-        Account.objects.filter(pk__in=account_ids).select_related("customer", "premise").order_by("pk").iterator(2000)
-    ):
-        made = bill_pdf(account, period)
-        assert made is not None
-        total_bytes += len(made[1])
-        if index == 0:
+    made = 0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    accounts = Account.objects.filter(pk__in=account_ids).select_related("customer", "premise").order_by("pk")
+    for _account, _name, pdf in bill_pdfs(period, accounts.iterator(2000)):
+        total_bytes += len(pdf)
+        if made == 0:
             first_ms = (time.perf_counter() - started) * 1000
-    seconds = time.perf_counter() - started
+        made += 1
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    if made != len(account_ids):
+        raise BenchError(f"{made} PDFs for {len(account_ids)} bills")
     return {
         "bills": len(account_ids),
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "first_ms": first_ms,
         "mean_kb": total_bytes / len(account_ids) / 1024,
         "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

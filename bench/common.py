@@ -66,6 +66,7 @@ class Options:
     connections: int = 16
     workers: int = 3  # gunicorn; on 2 cores 2-3 sync workers beat gthread (GIL contention), see bench/__init__
     worker_threads: int = 1  # gunicorn gthread threads per worker; 1 = sync worker
+    no_prepared_statements: bool = False  # gunicorn without DB_PREPARED_STATEMENTS=1 (the production setting)
     meters: int = 4000  # single-rate meters the HTTP benchmark spreads submissions over
     accounts: int = 10000  # synthetic accounts seeded
     bulk_rows: int = 50000
@@ -180,6 +181,8 @@ def gunicorn(ctx: Context) -> Iterator[Server]:
     else:
         kind = ["--worker-class", "sync"]
         description = f"gunicorn sync x{opts.workers}"
+    if not opts.no_prepared_statements:
+        description += ", prepared statements"
     gunicorn_bin = Path(PYTHON).parent / "gunicorn"
     cmd = [
         str(gunicorn_bin) if gunicorn_bin.exists() else "gunicorn",
@@ -199,10 +202,13 @@ def gunicorn(ctx: Context) -> Iterator[Server]:
         "--log-level",
         "warning",
     ]
+    # As production runs it: persistent connections (CONN_MAX_AGE, the settings' default) with
+    # prepared statements (see DB_PREPARED_STATEMENTS in abonent/settings.py).
+    env = {**ctx.server_env(), "DB_PREPARED_STATEMENTS": "0" if opts.no_prepared_statements else "1"}
     with open(log_path, "wb") as out:
         try:
             process = subprocess.Popen(
-                cmd, cwd=ROOT, env=ctx.server_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
         except FileNotFoundError as exc:
             raise BenchError("gunicorn is not installed in this environment (make install-dev)") from exc

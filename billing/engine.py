@@ -26,12 +26,12 @@ How a period is charged, per meter:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -65,22 +65,34 @@ class MeterFacts:
     def zones(self) -> tuple[str, ...]:
         return ZONES_BY_SCHEME[self.scheme]
 
-    @functools.cached_property
-    def _installed(self) -> Period:
-        return Period.of(self.installed_on)
+    # Worked out once: the period of installation, and the first and last billable months as
+    # month numbers (year * 12 + month), which billable() compares as ints (a Period compares in Python).
+    _installed: Period = field(init=False, repr=False, compare=False)
+    _first_month: int = field(init=False, repr=False, compare=False)
+    _last_month: int | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        installed = Period.of(self.installed_on)
+        object.__setattr__(self, "_installed", installed)
+        object.__setattr__(self, "_first_month", installed.year * 12 + installed.month)
+        removed = self.removed_on
+        object.__setattr__(self, "_last_month", None if removed is None else removed.year * 12 + removed.month)
 
     def billable(self, period: Period) -> bool:
-        if period < self._installed:
+        month = period.year * 12 + period.month
+        if month < self._first_month:
             return False
-        return self.removed_on is None or period <= Period.of(self.removed_on)
+        return self._last_month is None or month <= self._last_month
 
     def verification_expired(self, period: Period) -> bool:
         return self.verification_due is not None and self.verification_due < period.first_day
 
 
-@dataclass(frozen=True)
-class SubmissionFacts:
-    """One submission of a meter (all its zones) counted for billing."""
+class SubmissionFacts(NamedTuple):
+    """One submission of a meter (all its zones) counted for billing.
+
+    A named tuple, not a dataclass: a close makes millions, and a tuple is built in C.
+    """
 
     period: Period
     taken_on: dt.date
@@ -90,8 +102,11 @@ class SubmissionFacts:
     reading_ids: tuple[int, ...] = ()
 
     @property
-    def key(self) -> tuple[Period, dt.date, int]:
-        return (self.period, self.taken_on, self.order)
+    def key(self) -> tuple[int, dt.date, int]:
+        """Sorts submissions by period, day taken and arrival; the period as its month number, so that
+        comparing keys stays in C (a Period compares in Python: a close compares millions of keys)."""
+        period = self.period
+        return (period.year * 12 + period.month, self.taken_on, self.order)
 
 
 @dataclass(frozen=True)
@@ -145,15 +160,36 @@ class Tariffs:
     key_rates: list[tuple[dt.date, Decimal]]
     # segments() worked out once per (category, scheme, zone, period): a close asks for the same few.
     _segments: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
+    # due_date() and vat_rate() per period (by month number: an int hashes in C, a Period in Python),
+    # the same for every account of a close.
+    _due: dict[int, dt.date] = field(default_factory=dict, compare=False, repr=False)
+    _vat: dict[int, Decimal] = field(default_factory=dict, compare=False, repr=False)
+
+    def due_date(self, period: Period) -> dt.date:
+        """``rules.due_date``, worked out once per period."""
+        month = period.year * 12 + period.month
+        found = self._due.get(month)
+        if found is None:
+            found = self._due[month] = rules.due_date(period)
+        return found
+
+    def vat_rate(self, period: Period) -> Decimal:
+        """``rules.vat_rate``, worked out once per period."""
+        month = period.year * 12 + period.month
+        found = self._vat.get(month)
+        if found is None:
+            found = self._vat[month] = rules.vat_rate(period)
+        return found
 
     def segments(
         self, category: int, scheme: int, zone: str, period: Period
     ) -> list[tuple[dt.date, dt.date, Decimal, Decimal | None]]:
         """(first day, last day, price, price above norm) for each stretch of the period with one price."""
-        key = (category, scheme, zone, period)
-        if key not in self._segments:
-            self._segments[key] = self._price_segments(category, scheme, zone, period)
-        return self._segments[key]
+        key = (category, scheme, zone, period.year * 12 + period.month)  # no Period hash (Python-level)
+        found = self._segments.get(key)
+        if found is None:
+            found = self._segments[key] = self._price_segments(category, scheme, zone, period)
+        return found
 
     def _price_segments(
         self, category: int, scheme: int, zone: str, period: Period
@@ -190,8 +226,9 @@ class Tariffs:
 # --- Result -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LineDraft:
+class LineDraft(NamedTuple):
+    """A line to post: a named tuple, built in C (a close makes millions)."""
+
     meter_id: int | None
     zone: str
     basis: str
@@ -264,6 +301,27 @@ class AccountBill:
     def vat(self) -> Decimal:
         return kopecks(rules.vat_included(self.charged + self.recalculated, self.vat_rate))
 
+    def figures(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+        """(charged, recalculated, penalties, closing_total, vat) in one pass over the entries, as the properties."""
+        charged = recalculated = penalties = total = ZERO
+        for entry in self.entries:
+            amount = entry.amount
+            total += amount
+            if entry.kind == "charge":
+                charged += amount
+            elif entry.kind == "recalculation":
+                recalculated += amount
+            elif entry.kind == "penalty":
+                penalties += amount
+        closing = self.opening_total + self.paid + self.adjusted + total
+        return (
+            charged,
+            recalculated,
+            penalties,
+            closing,
+            kopecks(rules.vat_included(charged + recalculated, self.vat_rate)),
+        )
+
 
 # --- Pricing ------------------------------------------------------------------------------------
 
@@ -282,8 +340,10 @@ def price_volumes(
     """Lines for the volumes of one meter in one period: split by tier of the social norm, then by days."""
     social_norm = tariffs.social_norms.get(category)
     zones = list(volumes)
-    tiers: dict[str, list[tuple[str, int]]] = {zone: [("", volumes[zone])] for zone in zones}
-    if social_norm is not None:
+    tiers: dict[str, list[tuple[str, int]]] = {}
+    if social_norm is None:
+        tiers = {zone: [("", volumes[zone])] for zone in zones}
+    else:
         total = sum(volumes.values())
         within = rules.split(min(total, social_norm), [max(volumes[z], 0) for z in zones])
         tiers = {
@@ -293,6 +353,15 @@ def price_volumes(
     for zone in zones:
         segments = tariffs.segments(category, scheme, zone, period)
         previous, current = (values or {}).get(zone, (None, None))
+        if social_norm is None and len(segments) == 1:  # the common case: one price, no tiers
+            start, end, price, _above = segments[0]
+            volume = volumes[zone]
+            lines.append(
+                LineDraft(
+                    meter_id, zone, basis, "", start, end, volume, price, kopecks(price * volume), previous, current
+                )
+            )
+            continue
         for tier, volume in tiers[zone]:
             if tier == "above" and volume == 0:
                 continue
@@ -401,9 +470,8 @@ def average_monthly_consumption(
     From the earliest reading at most ``BILLING_AVERAGE_MONTHS`` periods before the last one to the
     last one, provided they are at least ``BILLING_AVERAGE_MIN_MONTHS`` periods apart.
     """
-    window = [
-        s for s in subs if s.key <= last.key and last.period.months_until(s.period) >= -settings.BILLING_AVERAGE_MONTHS
-    ]
+    last_key, reach = last.key, -settings.BILLING_AVERAGE_MONTHS  # read once, not per submission
+    window = [s for s in subs if s.key <= last_key and last.period.months_until(s.period) >= reach]
     if not window:
         return None
     months = window[0].period.months_until(last.period)
@@ -421,6 +489,101 @@ def average_monthly_consumption(
 
 def bill_account(facts: AccountFacts, period: Period, tariffs: Tariffs, *, penalties: bool = True) -> AccountBill:
     """Everything the close of ``period`` posts for one account: charge, recalculations, penalty."""
+    common = bill_common_case(facts, period, tariffs, penalties=penalties)
+    if common is not None:
+        return common
+    return bill_any_case(facts, period, tariffs, penalties=penalties)
+
+
+def bill_common_case(
+    facts: AccountFacts, period: Period, tariffs: Tariffs, *, penalties: bool = True
+) -> AccountBill | None:
+    """``bill_any_case`` for the account most accounts are, in a few steps; None for any other account.
+
+    The common case: one meter, billable this period, whose readings were billed up to last period
+    and which has exactly one new submission, for this period. Then the chain of readings is last
+    period's and this one; their difference is this period's volume; nothing is estimated and
+    nothing revised. ``bill_any_case`` walks the same steps in general (sorting the history,
+    spreading volumes over months, estimating, comparing with what was posted); a property test
+    (tests/billing/test_common_case.py) checks that both give the same bill wherever this one applies.
+    """
+    if len(facts.meters) != 1:
+        return None
+    meter = facts.meters[0]
+    opened = Period.of(facts.opened_on)
+    if opened > period or not meter.billable(period):
+        return None
+    # Periods as month numbers: comparisons of ints, not of Periods (Python-level dunders).
+    this = period.year * 12 + period.month
+    new = anchor = None
+    anchor_key: tuple = ()
+    for sub in facts.submissions.get(meter.id, ()):
+        month = sub.period.year * 12 + sub.period.month
+        if month > this:
+            continue  # not yet: the general walk leaves it out too
+        if not sub.billed:
+            if new is not None or month != this:
+                return None
+            new = sub
+        elif month >= this:
+            return None
+        elif anchor is None or sub.key > anchor_key:
+            anchor, anchor_key = sub, sub.key
+    if new is None or anchor is None or anchor_key[0] != this - 1:
+        return None
+    volumes = {}
+    values = {}
+    for zone in meter.zones:
+        before, after = anchor.values[zone], new.values[zone]
+        volumes[zone] = consumption(before, after, digits=meter.digits)[0] * meter.ratio
+        values[zone] = (before, after)
+    lines = price_volumes(
+        tariffs,
+        category=facts.category_id,
+        scheme=meter.scheme,
+        volumes=volumes,
+        period=period,
+        basis=ACTUAL,
+        meter_id=meter.id,
+        values=values,
+    )
+    entries = [EntryDraft("charge", period, sum((x.amount for x in lines), ZERO), lines)]
+    return _account_bill(facts, period, tariffs, entries, sorted(new.reading_ids), penalties)
+
+
+def _account_bill(
+    facts: AccountFacts,
+    period: Period,
+    tariffs: Tariffs,
+    entries: list[EntryDraft],
+    used: list[int],
+    penalties: bool,
+) -> AccountBill:
+    """The bill of the period's entries: this period's movements, and the penalty (as the last entry)."""
+    paid = adjusted = ZERO
+    for kind, _day, amount in facts.movements:
+        if kind == "payment":
+            paid += amount
+        else:
+            adjusted += amount
+    if penalties:
+        amount = penalty_for_period(facts, period, tariffs)
+        if amount:
+            entries.append(EntryDraft("penalty", period, amount))
+    return AccountBill(
+        period=period,
+        entries=entries,
+        billed_reading_ids=used,
+        opening_total=facts.opening_total,
+        paid=paid,
+        adjusted=adjusted,
+        due_on=tariffs.due_date(period),
+        vat_rate=tariffs.vat_rate(period),
+    )
+
+
+def bill_any_case(facts: AccountFacts, period: Period, tariffs: Tariffs, *, penalties: bool = True) -> AccountBill:
+    """The general walk of :func:`bill_account`, for any account (see the module docstring)."""
     opened = Period.of(facts.opened_on)
     should: dict[Period, list[LineDraft]] = defaultdict(list)
     recompute: set[tuple[Period, int | None]] = set()
@@ -480,23 +643,7 @@ def bill_account(facts: AccountFacts, period: Period, tariffs: Tariffs, *, penal
         lines = recalculation_lines(should[month], posted)
         if lines:
             entries.append(EntryDraft("recalculation", month, sum((x.amount for x in lines), ZERO), lines))
-
-    paid = sum((amount for kind, _, amount in facts.movements if kind == "payment"), ZERO)
-    adjusted = sum((amount for kind, _, amount in facts.movements if kind != "payment"), ZERO)
-    if penalties:
-        amount = penalty_for_period(facts, period, tariffs)
-        if amount:
-            entries.append(EntryDraft("penalty", period, amount))
-    return AccountBill(
-        period=period,
-        entries=entries,
-        billed_reading_ids=sorted(used),
-        opening_total=facts.opening_total,
-        paid=paid,
-        adjusted=adjusted,
-        due_on=rules.due_date(period),
-        vat_rate=rules.vat_rate(period),
-    )
+    return _account_bill(facts, period, tariffs, entries, sorted(used), penalties)
 
 
 def recalculation_lines(should: Iterable[LineDraft], posted: Iterable[PostedLine]) -> list[LineDraft]:
@@ -559,10 +706,10 @@ def penalty_for_period(facts: AccountFacts, period: Period, tariffs: Tariffs) ->
         return ZERO
     movements = [(day, amount) for _, day, amount in facts.movements]
     debts = list(facts.debts) + [
-        rules.Debt(rules.due_date(period), amount) for kind, _, amount in facts.movements if amount > 0
+        rules.Debt(tariffs.due_date(period), amount) for kind, _, amount in facts.movements if amount > 0
     ]
     try:
-        days = rules.penalty_days(
+        total = rules.penalty_total(
             first_day=period.first_day,
             last_day=period.last_day,
             opening=facts.opening_base,
@@ -576,4 +723,4 @@ def penalty_for_period(facts: AccountFacts, period: Period, tariffs: Tariffs) ->
             _("Не задана ключевая ставка ЦБ на %(date)s: пени не рассчитать.")
             % {"date": f"{missing.args[0]:%d.%m.%Y}"},
         ) from None
-    return kopecks(sum((d.amount for d in days), Decimal(0)))
+    return kopecks(total)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -91,9 +93,11 @@ def months_between(first: Period, last: Period) -> list[Period]:
 # --- Penalties --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Debt:
-    """What a bill added to the debt (its charges, net of recalculations) and when it was due."""
+class Debt(NamedTuple):
+    """What a bill added to the debt (its charges, net of recalculations) and when it was due.
+
+    A named tuple (built in C): the close makes one per bill of the last months of every account.
+    """
 
     due_on: dt.date
     amount: Decimal
@@ -141,33 +145,86 @@ def penalty_days(
     is the debt less everything that fell due later (and never below zero). Penalties themselves
     bear no penalty: they are not in ``opening`` nor in ``debts``.
     """
+    days = []
+    for start, count, rate, base_first, base_second, amount in _penalty_stretches(
+        first_day, last_day, opening, movements, debts, key_rates
+    ):
+        days += [PenaltyDay(start + dt.timedelta(days=n), rate, base_first, base_second, amount) for n in range(count)]
+    return days
+
+
+def penalty_total(
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    opening: Decimal,
+    movements: Sequence[tuple[dt.date, Decimal]],
+    debts: Sequence[Debt],
+    key_rates: Dated,
+) -> Decimal:
+    """The sum of :func:`penalty_days`' amounts (exact, not rounded), without a ``PenaltyDay`` per day.
+
+    Added day by day in the same order, so it is the very same Decimal as summing the days.
+    """
+    total = Decimal(0)
+    for _start, count, _rate, _first, _second, amount in _penalty_stretches(
+        first_day, last_day, opening, movements, debts, key_rates
+    ):
+        for _ in range(count):
+            total += amount
+    return total
+
+
+def _penalty_stretches(
+    first_day: dt.date,
+    last_day: dt.date,
+    opening: Decimal,
+    movements: Sequence[tuple[dt.date, Decimal]],
+    debts: Sequence[Debt],
+    key_rates: Dated,
+) -> Iterator[tuple[dt.date, int, Decimal, Decimal, Decimal, Decimal]]:
+    """(first day, number of days, rate, base at 1/300, base at 1/130, amount of each day) of every stretch
+    of days that bear a penalty, in order.
+
+    A day's penalty depends only on the balance (which a movement changes from the next day), on which
+    debts are 31 and 91 days overdue (which change on a due date plus those days) and on the rate
+    (which changes on a key rate's date and when the cap ends). Between those dates every day is the
+    same, so each stretch is worked out once: the day-by-day walk, without redoing equal days.
+    """
     first_threshold = settings.BILLING_PENALTY_FIRST_DAY
     ordered = sorted(movements)
     if _never_overdue(first_day, last_day, opening, ordered, debts, first_threshold):
-        return []  # the common case (a bill not yet due, or paid in time): no need to walk the days
+        return  # the common case (a bill not yet due, or paid in time): no need to walk the days
     second_threshold = settings.BILLING_PENALTY_SECOND_DAY
     first_divisor = Decimal(settings.BILLING_PENALTY_FIRST_DIVISOR)
     second_divisor = Decimal(settings.BILLING_PENALTY_SECOND_DIVISOR)
-    days = []
-    day = first_day
+    one_day = dt.timedelta(days=1)
+    changes = {first_day, last_day + one_day, settings.BILLING_PENALTY_RATE_CAP_UNTIL}
+    changes.update(day + one_day for day, _amount in ordered)
+    for debt in debts:
+        if debt.amount > 0:
+            changes.add(debt.due_on + dt.timedelta(days=first_threshold))
+            changes.add(debt.due_on + dt.timedelta(days=second_threshold))
+    changes.update(valid_from for valid_from, _rate in key_rates)
+    bounds = sorted(day for day in changes if first_day <= day <= last_day + one_day)
     balance = opening
     moved = 0
-    while day <= last_day:
-        while moved < len(ordered) and ordered[moved][0] < day:
+    for start, end in itertools.pairwise(bounds):
+        while moved < len(ordered) and ordered[moved][0] < start:
             balance += ordered[moved][1]
             moved += 1
-        if balance > 0:
-            overdue_first = _unpaid_due_by(balance, debts, day - dt.timedelta(days=first_threshold))
-            overdue_second = _unpaid_due_by(balance, debts, day - dt.timedelta(days=second_threshold))
-            if overdue_first > 0:
-                rate = penalty_rate(day, key_rates)
-                if rate is None:
-                    raise KeyRateMissing(day)
-                base_first = overdue_first - overdue_second
-                amount = (base_first / first_divisor + overdue_second / second_divisor) * rate / 100
-                days.append(PenaltyDay(day, rate, base_first, overdue_second, amount))
-        day += dt.timedelta(days=1)
-    return days
+        if balance <= 0:
+            continue
+        overdue_first = _unpaid_due_by(balance, debts, start - dt.timedelta(days=first_threshold))
+        if overdue_first <= 0:
+            continue
+        overdue_second = _unpaid_due_by(balance, debts, start - dt.timedelta(days=second_threshold))
+        rate = penalty_rate(start, key_rates)
+        if rate is None:
+            raise KeyRateMissing(start)
+        base_first = overdue_first - overdue_second
+        amount = (base_first / first_divisor + overdue_second / second_divisor) * rate / 100
+        yield start, (end - start).days, rate, base_first, overdue_second, amount
 
 
 def _never_overdue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -81,27 +82,46 @@ class BillDetail:
 
 def bill_detail(account: Account, period: Period) -> BillDetail | None:
     """The bill of a period with everything it lists, in three queries."""
-    bill = Bill.objects.filter(account=account, period=period).first()
-    if bill is None:
-        return None
-    detail = BillDetail(bill)
-    entries = (
-        LedgerEntry.objects.filter(account=account, period=period)
-        .order_by("kind", "for_period", "posted_on", "id")
-        .prefetch_related(Prefetch("lines", queryset=ChargeLine.objects.select_related("meter")))
-    )
-    for entry in entries:
-        if entry.kind == Kind.CHARGE:
-            detail.charge_lines.extend(entry.lines.all())
-        elif entry.kind == Kind.RECALCULATION:
-            detail.recalculations.append(entry)
-        elif entry.kind == Kind.PAYMENT:
-            detail.payments.append(entry)
-        elif entry.kind == Kind.PENALTY:
-            detail.penalties.append(entry)
-        else:
-            detail.adjustments.append(entry)
-    return detail
+    return bill_details([account.pk], period).get(account.pk)
+
+
+# Accounts per round of bill_details' queries: SQLite's limit of parameters in a statement.
+BILL_DETAILS_BATCH = 500
+
+
+def bill_details(account_ids: Sequence[int], period: Period) -> dict[int, BillDetail]:
+    """``bill_detail`` of many accounts at once (mass printing, e-bills): three queries per 500 accounts.
+
+    Accounts without a bill for the period are left out.
+    """
+    details: dict[int, BillDetail] = {}
+    ids = list(account_ids)
+    for start in range(0, len(ids), BILL_DETAILS_BATCH):
+        found = {
+            bill.account_id: BillDetail(bill)
+            for bill in Bill.objects.filter(account_id__in=ids[start : start + BILL_DETAILS_BATCH], period=period)
+        }
+        if not found:
+            continue
+        entries = (
+            LedgerEntry.objects.filter(account_id__in=list(found), period=period)
+            .order_by("account_id", "kind", "for_period", "posted_on", "id")
+            .prefetch_related(Prefetch("lines", queryset=ChargeLine.objects.select_related("meter")))
+        )
+        for entry in entries:
+            detail = found[entry.account_id]
+            if entry.kind == Kind.CHARGE:
+                detail.charge_lines.extend(entry.lines.all())
+            elif entry.kind == Kind.RECALCULATION:
+                detail.recalculations.append(entry)
+            elif entry.kind == Kind.PAYMENT:
+                detail.payments.append(entry)
+            elif entry.kind == Kind.PENALTY:
+                detail.penalties.append(entry)
+            else:
+                detail.adjustments.append(entry)
+        details.update(found)
+    return details
 
 
 def movements(account: Account, *, since: Period) -> list[LedgerEntry]:

@@ -1,16 +1,16 @@
 """The bill (квитанция) as an A4 PDF, drawn straight on a reportlab canvas (fast: no layout engine).
 
 Every figure comes from the issued ``Bill`` and the ledger entries it lists (``bill_detail``);
-nothing is recomputed here. The payment QR is drawn module by module from ``segno``'s matrix.
+nothing is recomputed here. The payment QR is drawn module by module from ``qr.matrix`` (segno's symbol).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,14 +24,13 @@ from core.money import format_rub
 from customers.models import Account
 from metering.zones import zone_label
 
-from . import fonts
+from . import fonts, qr
 from .qr import payment_text
 
 WIDTH, HEIGHT = A4
 LEFT, RIGHT, TOP, BOTTOM = 15 * mm, WIDTH - 15 * mm, HEIGHT - 15 * mm, 15 * mm
 QR_SIZE = 40 * mm
 QR_BORDER = 4  # the quiet zone, in modules
-QR_MASK = 0
 
 # Columns of the charge table: (title, right edge or left edge, aligned right?)
 COLUMNS = [
@@ -130,30 +129,26 @@ def _lines_table(page: _Page, lines: Sequence[ChargeLine]) -> None:
 def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """The QR as filled squares (no raster image): sharp at any zoom, and cheap to draw.
 
-    The mask is fixed instead of scored (segno would try all eight, most of the time of a bill):
-    every mask is valid and read by every decoder. Runs of dark modules in a row become one
-    rectangle, written in module units under a scale, as integers.
+    The mask is fixed instead of scored (see ``qr.matrix``): every mask is valid and read by every
+    decoder. Runs of dark modules in a row become one rectangle, written in module units under a
+    scale, as integers.
     """
-    code = segno.make(text, error="m", micro=False, encoding="utf-8", mask=QR_MASK)
-    matrix = code.matrix
-    modules = len(matrix) + 2 * QR_BORDER
+    rows = qr.matrix(text)
+    modules = len(rows) + 2 * QR_BORDER
     cell = size / modules
     rects: list[str] = []
-    for row_index, row in enumerate(matrix):
+    for row_index, row in enumerate(rows):
         bottom = modules - QR_BORDER - row_index - 1
-        start = None
-        for col_index, dark in enumerate([*row, 0]):
-            if dark and start is None:
-                start = col_index
-            elif not dark and start is not None:
-                rects.append(f"{start + QR_BORDER} {bottom} {col_index - start} 1 re")
-                start = None
+        rects += [f"{run.start() + QR_BORDER} {bottom} {run.end() - run.start()} 1 re" for run in _DARK.finditer(row)]
     canvas.saveState()
     canvas.translate(x, y)
     canvas.scale(cell, cell)
     canvas.setFillColorRGB(0, 0, 0)
     canvas.addLiteral("\n".join(rects) + "\nf")
     canvas.restoreState()
+
+
+_DARK = re.compile("1+")
 
 
 def render_bill(detail: BillDetail, account: Account) -> bytes:

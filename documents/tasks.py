@@ -30,4 +30,4 @@ def send_ebills(period: str) -> int:
 )
 def send_ebills_chunk(bill_ids: list[int]) -> int:
     """Send each bill of the chunk once; a retried or duplicated chunk sends nothing twice."""
-    return sum(services.send_ebill(bill_id=bill_id) for bill_id in bill_ids)
+    return services.send_ebills_of(bill_ids)

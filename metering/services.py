@@ -8,9 +8,11 @@ the audit entry. Channels only translate the result or the :class:`~core.errors.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,7 +33,7 @@ from core.errors import DomainError
 from core.periods import Period
 from customers.models import Account
 
-from . import rules
+from . import rules, sql
 from .models import Meter, Reading, SubmissionWindow
 from .zones import ZONES_BY_SCHEME
 
@@ -102,6 +104,65 @@ def context_rows(readings: QuerySet[Reading]) -> list[Any]:
     return list(readings.order_by("taken_on", "id").values_list(*_CONTEXT_FIELDS, named=True))
 
 
+ContextRow = collections.namedtuple("ContextRow", _CONTEXT_FIELDS)  # type: ignore[misc]
+
+_RECENT_SQL = """
+SELECT {columns} FROM {reading} r
+WHERE r.{meter} = %s AND r.{state} IN (%s, %s) AND r.{taken_on} >= %s
+ORDER BY r.{taken_on}, r.{id}
+"""
+
+
+def recent_rows(meter_id: int, since: dt.date) -> list[Any]:
+    """``context_rows`` of a meter's counted readings taken on or after ``since``, in plain SQL (see ``sql``)."""
+    cols = sql.columns(Reading, "r", _CONTEXT_FIELDS)
+    query = _recent_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [meter_id, *Reading.COUNTED, sql.param(Reading, "taken_on", since)])
+        return [ContextRow(*cols.values(row)) for row in cursor.fetchall()]
+
+
+@functools.cache
+def _recent_sql(vendor: str) -> str:
+    return _RECENT_SQL.format(
+        columns=sql.columns(Reading, "r", _CONTEXT_FIELDS).sql,
+        reading=sql.table(Reading),
+        **{name: sql.column(Reading, name) for name in ("meter", "state", "taken_on", "id")},
+    )
+
+
+_LOCK_SQL = "SELECT {meter_columns}, {account_columns} FROM {meter} m JOIN {account} a ON a.{pk} = m.{account_id} WHERE m.{pk} = %s{lock}"
+
+
+@functools.cache
+def _lock_sql(vendor: str) -> str:
+    return _LOCK_SQL.format(
+        meter_columns=sql.columns(Meter, "m").sql,
+        account_columns=sql.columns(Account, "a").sql,
+        meter=sql.table(Meter),
+        account=sql.table(Account),
+        pk=sql.column(Meter, "id"),
+        account_id=sql.column(Meter, "account"),
+        lock=sql.lock_clause(),
+    )
+
+
+def lock_meter(pk: int) -> Meter:
+    """The meter with its account, both rows locked for the transaction, in plain SQL (see ``sql``): the
+    ``Meter.objects.select_for_update().select_related("account").get(pk=pk)`` of this path."""
+    meter_columns, account_columns = sql.columns(Meter, "m"), sql.columns(Account, "a")
+    query = _lock_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Meter.DoesNotExist(f"no meter {pk}")
+    split = len(meter_columns.names)
+    meter = meter_columns.instance(row[:split])
+    meter.account = account_columns.instance(row[split:])
+    return meter
+
+
 def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[Any] | None = None) -> MeterContext:
     """The last counted readings, the usual use and today's replaceable submission of one meter.
 
@@ -109,11 +170,7 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[An
     reads them; without them this function queries them.
     """
     if rows is None:
-        rows = context_rows(
-            Reading.objects.filter(
-                meter=meter, state__in=Reading.COUNTED, taken_on__gte=today - dt.timedelta(days=HISTORY_DAYS)
-            )
-        )
+        rows = recent_rows(meter.pk, today - dt.timedelta(days=HISTORY_DAYS))
     submissions = _submissions(rows)
     replaceable: list[Reading] = []
     if submissions and getattr(actor, "is_authenticated", False):
@@ -364,7 +421,7 @@ def submit_readings(
     today = timezone.localdate()
     taken_on = taken_on or today
     with transaction.atomic():
-        locked = Meter.objects.select_for_update().select_related("account").get(pk=meter.pk)
+        locked = lock_meter(meter.pk)
         preview = _prepare(locked, values, unchanged=unchanged, actor=actor, taken_on=taken_on, today=today)
         if preview.needs_confirmation and not confirm_implausible:
             raise DomainError(
@@ -375,20 +432,17 @@ def submit_readings(
             )
         submission_id = uuid.uuid4()
         if preview.replaces:
-            Reading.objects.filter(pk__in=[r.pk for r in preview.replaces]).update(
-                state=Reading.State.REPLACED, rejection_reason=_("Исправлено абонентом в тот же день")
-            )
-        readings = Reading.objects.bulk_create(
-            accepted_readings(
-                locked,
-                preview.evaluation,
-                taken_on=taken_on,
-                source=channel,
-                submission=submission_id,
-                actor=actor,
-                unchanged=unchanged,
-            )
+            _mark_replaced([r.pk for r in preview.replaces], _("Исправлено абонентом в тот же день"))
+        readings = accepted_readings(
+            locked,
+            preview.evaluation,
+            taken_on=taken_on,
+            source=channel,
+            submission=submission_id,
+            actor=actor,
+            unchanged=unchanged,
         )
+        sql.insert(readings)  # bulk_create's insert, in plain SQL (see metering/sql.py)
         audit(
             "reading.corrected" if preview.replaces else "reading.submitted",
             actor=actor,
@@ -406,6 +460,23 @@ def submit_readings(
         )
     preview.meter = locked
     return Submission(id=submission_id, readings=readings, preview=preview)
+
+
+def _mark_replaced(ids: Sequence[int], reason: str) -> None:
+    """``Reading.objects.filter(pk__in=ids).update(state=REPLACED, rejection_reason=reason)`` in plain SQL
+    (a same-day correction's; see ``sql``)."""
+    query = _replaced_sql(connection.vendor, len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(query, [Reading.State.REPLACED.value, reason, *ids])
+
+
+@functools.cache
+def _replaced_sql(vendor: str, count: int) -> str:
+    return (
+        f"UPDATE {sql.table(Reading)} SET {sql.column(Reading, 'state')} = %s,"
+        f" {sql.column(Reading, 'rejection_reason')} = %s WHERE {sql.column(Reading, 'id')} IN"
+        f" ({', '.join(['%s'] * count)})"
+    )
 
 
 def correct_readings(*, submission_id: uuid.UUID, values: RawValues, actor: Any, reason: str) -> Submission:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,7 +20,7 @@ from core.periods import Period
 from customers.models import AccountLink
 from customers.selectors import account_for_user, accounts_for_user
 from metering import selectors as metering_selectors
-from metering.models import Meter, Reading
+from metering.models import Reading
 from metering.services import preview_readings, submit_readings
 from metering.zones import SCHEME_LABELS, ZONE_HOURS, ZONES_BY_SCHEME, zone_label
 
@@ -80,9 +80,7 @@ def account_dashboard(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest, number: str, meter_id: int) -> HttpResponse:
     # One query for the access check and the meter: 404 unless the user is linked to its account.
-    meter = get_object_or_404(
-        Meter.objects.select_related("account"), pk=meter_id, account__number=number, account__links__user=request.user
-    )
+    meter = metering_selectors.meter_for_user(request.user, number, meter_id)
     account = meter.account
     form = ReadingsForm(request.POST or None, meter=meter)
     preview = None

@@ -130,3 +130,93 @@ def test_penalty_days_shortcut_gives_what_the_day_by_day_walk_gives(opening, mov
     with mock.patch.object(rules, "_never_overdue", return_value=False):
         walked = rules.penalty_days(**arguments)
     assert fast == walked
+
+
+def reference_penalty_days(*, first_day, last_day, opening, movements, debts, key_rates):
+    """The rule as written, day by day: the oracle for ``rules.penalty_days``' stretches."""
+    from django.conf import settings as django_settings
+
+    from billing import rules
+
+    ordered = sorted(movements)
+    days = []
+    day, balance, moved = first_day, opening, 0
+    while day <= last_day:
+        while moved < len(ordered) and ordered[moved][0] < day:
+            balance += ordered[moved][1]
+            moved += 1
+        if balance > 0:
+
+            def unpaid(last_due, balance=balance):
+                newer = sum((d.amount for d in debts if d.due_on > last_due and d.amount > 0), D(0))
+                return max(balance - newer, D(0))
+
+            overdue_first = unpaid(day - dt.timedelta(days=django_settings.BILLING_PENALTY_FIRST_DAY))
+            overdue_second = unpaid(day - dt.timedelta(days=django_settings.BILLING_PENALTY_SECOND_DAY))
+            if overdue_first > 0:
+                rate = rules.penalty_rate(day, key_rates)
+                if rate is None:
+                    raise rules.KeyRateMissing(day)
+                base_first = overdue_first - overdue_second
+                amount = (
+                    (
+                        base_first / D(django_settings.BILLING_PENALTY_FIRST_DIVISOR)
+                        + overdue_second / D(django_settings.BILLING_PENALTY_SECOND_DIVISOR)
+                    )
+                    * rate
+                    / 100
+                )
+                days.append(rules.PenaltyDay(day, rate, base_first, overdue_second, amount))
+        day += dt.timedelta(days=1)
+    return days
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    start=st.sampled_from([dt.date(2026, 10, 1), dt.date(2026, 12, 1), dt.date(2027, 2, 1)]),
+    opening=st.integers(-500_00, 9000_00),
+    movements=st.lists(st.tuples(st.integers(-40, 40), st.integers(-3000_00, 3000_00)), max_size=5),
+    debts=st.lists(st.tuples(st.integers(-200, 40), st.integers(-1000_00, 5000_00)), max_size=5),
+    rates=st.lists(st.tuples(st.integers(-400, 60), st.sampled_from(["7.5", "9.5", "16.5", "21"])), max_size=3),
+    cap_day=st.integers(-5, 40),
+)
+def test_penalty_stretches_give_every_day_the_rule_gives(start, opening, movements, debts, rates, cap_day):
+    """Whole stretches of equal days (``rules.penalty_days``, ``rules.penalty_total``) are the day-by-day rule,
+    across payments, debts falling 31 and 91 days overdue, key rate changes and the end of the cap."""
+    from billing import rules
+
+    first, last = start, (Period.of(start)).last_day
+    arguments = {
+        "first_day": first,
+        "last_day": last,
+        "opening": D(opening) / 100,
+        "movements": [(first + dt.timedelta(days=day), D(cents) / 100) for day, cents in movements],
+        "debts": [rules.Debt(first + dt.timedelta(days=day), D(cents) / 100) for day, cents in debts],
+        "key_rates": sorted(
+            [(dt.date(2025, 10, 27), D("16.5"))] + [(first + dt.timedelta(days=d), D(r)) for d, r in rates]
+        ),
+    }
+    from django.test import override_settings
+
+    with override_settings(BILLING_PENALTY_RATE_CAP_UNTIL=first + dt.timedelta(days=cap_day)):
+        expected = reference_penalty_days(**arguments)
+        assert rules.penalty_days(**arguments) == expected
+        assert rules.penalty_total(**arguments) == sum((d.amount for d in expected), D(0))
+
+
+def test_a_missing_key_rate_is_reported_on_the_first_day_that_needs_it():
+    from billing import rules
+
+    arguments = {
+        "first_day": dt.date(2026, 10, 1),
+        "last_day": dt.date(2026, 10, 31),
+        "opening": D("1000"),
+        "movements": [],
+        "debts": [rules.Debt(dt.date(2026, 8, 15), D("1000"))],  # 31 days overdue from 15.09
+        "key_rates": [(dt.date(2026, 10, 10), D("16.5"))],
+    }
+    with pytest.raises(rules.KeyRateMissing) as missing:
+        rules.penalty_days(**arguments)
+    assert missing.value.args[0] == dt.date(2026, 10, 1)
+    with pytest.raises(rules.KeyRateMissing):
+        reference_penalty_days(**arguments)

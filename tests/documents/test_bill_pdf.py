@@ -16,7 +16,9 @@ from core.periods import Period
 from documents import fonts
 from documents.qr import parse_payment_text, payment_text
 from documents.services import bill_pdf
+from metering.models import Reading
 from tests.documents.conftest import pdf_qr_codes, pdf_text
+from tests.factories import add_submission
 
 NOV = Period(2026, 11)
 
@@ -119,3 +121,72 @@ def test_without_the_fonts_the_error_says_what_to_install(settings, tmp_path):
     with mock.patch.object(fonts.pdfmetrics, "getRegisteredFontNames", return_value=[]):
         with pytest.raises(fonts.FontsMissing, match="fonts-dejavu"):
             fonts.register()
+
+
+def _font_files(pdf: bytes) -> list[bytes]:
+    import io
+
+    from pypdf import PdfReader
+
+    fonts_ = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    files = []
+    for name in sorted(fonts_):
+        descriptor = fonts_[name].get_object().get("/FontDescriptor")
+        if descriptor is not None:
+            files.append(descriptor.get_object()["/FontFile2"].get_object().get_data())
+    return files
+
+
+def test_bills_of_different_customers_embed_the_same_font_subsets(november_bill, meter, pdf_tools):
+    first = bill_pdf(november_bill.account, NOV)[1]
+    customer = november_bill.account.customer
+    customer.last_name, customer.first_name = "Щукина-Юдашкина", "Эльвира"
+    customer.save()
+    november_bill.account.premise.address = "г. Тольятти, Приморский б-р, д. 45, кв. 7"
+    november_bill.account.premise.save()
+    second = bill_pdf(november_bill.account, NOV)[1]
+    assert "Щукина-Юдашкина Эльвира" in pdf_text(second) and "Приморский" in pdf_text(second)
+    assert len(_font_files(first)) == 2  # regular and bold
+    assert _font_files(first) == _font_files(second)
+
+
+def test_a_character_beyond_the_usual_alphabet_is_printed_too(november_bill, pdf_tools):
+    customer = november_bill.account.customer
+    customer.last_name = "Ковальчук-Їжакевич"  # Ukrainian Ї: not in fonts.ALPHABET
+    customer.save()
+    assert "Ї" not in fonts.ALPHABET
+    text = pdf_text(bill_pdf(november_bill.account, NOV)[1])
+    assert "Ковальчук-Їжакевич" in text
+    # and the next bill, without it, is drawn with the shared subsets again
+    customer.last_name = "Ковальчук"
+    customer.save()
+    assert "Ковальчук Тест" in pdf_text(bill_pdf(november_bill.account, NOV)[1])
+
+
+def test_printing_many_bills_at_once_gives_each_account_its_own_bill_in_three_queries(
+    meter, close, pdf_tools, django_assert_num_queries
+):
+    from customers.models import Account
+    from documents.services import bill_pdfs
+    from tests.factories import MeterFactory, history
+
+    other = MeterFactory(account__number="6300000102")
+    history(other, {"total": 5_000})
+    add_submission(meter, dt.date(2026, 11, 20), {"total": 11_450}, state=Reading.State.ACCEPTED)
+    close("2026-11")
+    unbilled = MeterFactory(account__number="6300000103").account  # opened after the close: no bill
+    accounts = list(
+        Account.objects.filter(pk__in=[meter.account_id, other.account_id, unbilled.pk])
+        .select_related("customer", "premise")
+        .order_by("number")
+    )
+    with django_assert_num_queries(3):
+        made = list(bill_pdfs(NOV, accounts))
+    assert [(account.number, name) for account, name, _pdf in made] == [
+        ("6300000101", "kvitanciya-6300000101-2026-11.pdf"),
+        ("6300000102", "kvitanciya-6300000102-2026-11.pdf"),
+    ]
+    for account, _name, pdf in made:
+        assert pdf_text(pdf) == pdf_text(bill_pdf(account, NOV)[1])
+    assert "11200 11450 250" in " ".join(pdf_text(made[0][2]).split())
+    assert "11450" not in pdf_text(made[1][2])

@@ -64,3 +64,32 @@ def test_without_subscribers_nothing_is_sent(meter, close, smtp):
     close("2026-11")
     assert smtp.messages == []
     assert not EbillDelivery.objects.exists()
+
+
+def test_a_chunk_of_several_bills_sends_each_its_own_pdf_once(customer, meter, close, smtp, pdf_tools):
+    from documents.services import send_ebills_of
+
+    other = MeterFactory(account__number="6300000102")
+    history(other, {"total": 5_000})
+    link(customer, other.account)
+    subscribe(customer, meter.account, "ivan@example.ru")
+    AccountLink.objects.filter(user=customer, account=other.account).update(ebill=True)
+    add_submission(meter, dt.date(2026, 11, 20), {"total": 11_450}, state=Reading.State.ACCEPTED)
+    add_submission(other, dt.date(2026, 11, 20), {"total": 5_300}, state=Reading.State.ACCEPTED)
+    AccountLink.objects.update(ebill=False)  # the close sends nothing: the chunk is run below
+    close("2026-11")
+    AccountLink.objects.update(ebill=True)
+    bills = list(meter.account.bills.all()) + list(other.account.bills.all())
+
+    assert send_ebills_of([bill.pk for bill in bills]) == 2
+    assert send_ebills_of([bill.pk for bill in bills]) == 0  # a retried chunk
+    attachments = {}
+    for _to, message in smtp.messages:
+        _body, attachment = message.get_payload()
+        attachments[attachment.get_filename()] = " ".join(pdf_text(attachment.get_payload(decode=True)).split())
+    assert sorted(attachments) == ["kvitanciya-6300000101-2026-11.pdf", "kvitanciya-6300000102-2026-11.pdf"]
+    for bill in bills:
+        text = attachments[f"kvitanciya-{bill.account.number}-2026-11.pdf"]
+        assert f"Счёт (квитанция) № {bill.number}" in text
+    assert "11200 11450 250" in attachments["kvitanciya-6300000101-2026-11.pdf"]
+    assert "11200" not in attachments["kvitanciya-6300000102-2026-11.pdf"]
