@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from metering.models import Meter
-from metering.zones import zone_label
-from portal.forms import AccountNumberField
+from portal.forms import AccountNumberField, reading_field
 from portal.identity_views import captcha_field
 
 
@@ -31,20 +29,7 @@ class MeterReadingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.meter = meter
         for zone in meter.zones:
-            self.fields[zone] = forms.CharField(
-                label=zone_label(zone).capitalize() if meter.scheme > 1 else _("Показание"),
-                required=False,
-                max_length=20,
-                widget=forms.TextInput(
-                    attrs={
-                        "inputmode": "numeric",
-                        "autocomplete": "off",
-                        "pattern": "[0-9 ]*",
-                        "class": "reading-input",
-                    }
-                ),
-                help_text=_("Только цифры до запятой, %(digits)s разрядов") % {"digits": meter.digits},
-            )
+            self.fields[zone] = reading_field(meter, zone)
 
     def values(self) -> dict[str, str]:
         return {zone: (self.cleaned_data.get(zone) or "").strip() for zone in self.meter.zones}

@@ -70,6 +70,19 @@ class PhoneLoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+def reading_field(meter: Meter, zone: str) -> forms.CharField:
+    """The input of one zone's reading: digits only (the rules explain anything else), a phone's number pad."""
+    return forms.CharField(
+        label=zone_label(zone).capitalize() if meter.scheme > 1 else _("Показание"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9 ]*", "class": "reading-input"}
+        ),
+        help_text=_("Только цифры до запятой, %(digits)s разрядов") % {"digits": meter.digits},
+    )
+
+
 class ReadingsForm(forms.Form):
     """One field per zone of the meter, in the meter's zone order."""
 
@@ -81,20 +94,7 @@ class ReadingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.meter = meter
         for zone in meter.zones:
-            self.fields[zone] = forms.CharField(
-                label=zone_label(zone).capitalize() if meter.scheme > 1 else _("Показание"),
-                required=False,
-                max_length=20,
-                widget=forms.TextInput(
-                    attrs={
-                        "inputmode": "numeric",
-                        "autocomplete": "off",
-                        "pattern": "[0-9 ]*",
-                        "class": "reading-input",
-                    }
-                ),
-                help_text=_("Только цифры до запятой, %(digits)s разрядов") % {"digits": meter.digits},
-            )
+            self.fields[zone] = reading_field(meter, zone)
         # Zones first, the confirmation last.
         self.order_fields([*meter.zones, "confirm_implausible"])
 
