@@ -509,6 +509,9 @@ class PaymentRequestSerializer(serializers.Serializer):
             "max_length": lazy(lambda: _("Не больше %(n)s лицевых счетов в одном платеже.") % {"n": 20}, str)(),
         },
     )
+    save_card = serializers.BooleanField(
+        default=False, help_text=gettext_lazy("Попросить банк запомнить карту для автоплатежа.")
+    )
 
     def validate_amounts(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
         numbers = [item["account"] for item in value]

@@ -181,7 +181,7 @@ class LocalAcquirer(Acquirer):
         """Record the outcome and notify the shop, signed, server to server (after the bank's commit)."""
         row.status = status
         row.card_last4 = card_last4
-        if status == "succeeded" and not row.card_token:
+        if status == "succeeded" and not row.card_token and row.metadata.get("save_card"):
             row.card_token = "card_" + secrets.token_hex(12)
         row.save(update_fields=["status", "card_last4", "card_token"])
         body = json.dumps(

@@ -71,12 +71,18 @@ def amount_due(account: Account) -> Decimal:
 
 
 def start_payment(
-    *, user: Any, amounts: dict[str, Decimal], return_url_base: str = "", channel: str = "portal"
+    *,
+    user: Any,
+    amounts: dict[str, Decimal],
+    return_url_base: str = "",
+    channel: str = "portal",
+    save_card: bool = False,
 ) -> Payment:
     """Create a payment for several of the user's accounts and register it with the acquirer.
 
-    ``amounts``: account number -> roubles; zero amounts are left out. Returns the payment with
-    ``confirmation_url`` where the customer pays.
+    ``amounts``: account number -> roubles; zero amounts are left out. ``save_card``: the customer
+    asked the bank to keep the card for autopay. Returns the payment with ``confirmation_url``
+    where the customer pays.
     """
     own = {a.number: a for a in accounts_for_user(user)}
     parts = {number: kopecks(amount) for number, amount in amounts.items() if amount}
@@ -113,7 +119,8 @@ def start_payment(
             amount=total,
             description=_("Оплата электроэнергии, л/с %(n)s") % {"n": ", ".join(parts)},
             return_url=base + reverse("payments:detail", args=[payment.pk]),
-            metadata={"payment": str(payment.pk)},
+            # The customer's own choice: only then does the bank keep the card for autopay.
+            metadata={"payment": str(payment.pk), **({"save_card": "1"} if save_card else {})},
         )
     except AcquirerError as exc:
         log.warning("acquirer refused payment %s: %s", payment.pk, exc)

@@ -71,14 +71,18 @@ def pay(request: HttpRequest) -> HttpResponse:
             try:
                 ratelimit.hit("pay", str(request.user.pk), window=PAY_WINDOW)
                 payment = services.start_payment(
-                    user=request.user, amounts=amounts, return_url_base=request.build_absolute_uri("/")
+                    user=request.user,
+                    amounts=amounts,
+                    return_url_base=request.build_absolute_uri("/"),
+                    save_card=request.POST.get("save_card") == "on",
                 )
                 return HttpResponseRedirect(payment.confirmation_url)
             except DomainError as exc:
                 general = exc.message
     total = sum(amounts.values(), Decimal("0.00"))
     status = 422 if request.method == "POST" else 200
-    return render(request, "payments/pay.html", {"rows": rows, "general": general, "total": total}, status=status)
+    context = {"rows": rows, "general": general, "total": total, "save_card": request.POST.get("save_card") == "on"}
+    return render(request, "payments/pay.html", context, status=status)
 
 
 @login_required

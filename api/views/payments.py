@@ -56,7 +56,7 @@ class PaymentsView(ListView):
                 429, "payments_limit", _("Слишком много платежей за час. Попробуйте позже."), retry_after=PAY_WINDOW
             )
         ratelimit.hit("pay", user_key, window=PAY_WINDOW)
-        payment = services.start_payment(user=request.user, amounts=amounts, channel="api")
+        payment = services.start_payment(user=request.user, amounts=amounts, channel="api", save_card=data["save_card"])
         return Response(s.PaymentSerializer(presenters.payment(payment)).data, status=201)
 
 

@@ -17,9 +17,9 @@ from tests.messages import sms_texts
 
 @pytest.fixture
 def saved_card(payer, client, django_capture_on_commit_callbacks):
-    """The payer paid 10 ₽ once with the test card through the card page: the bank saved the card."""
+    """The payer paid 10 ₽ once with the test card, asking the bank to remember it: the bank saved it."""
     client.force_login(payer)
-    response = client.post("/pay/", {"pay_6300000202": "on", "amount_6300000202": "10"})
+    response = client.post("/pay/", {"pay_6300000202": "on", "amount_6300000202": "10", "save_card": "on"})
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"].removeprefix("http://testserver"), {"card": "4111111111111111"})
     payment = Payment.objects.get()
@@ -92,3 +92,14 @@ def test_an_unknown_card_is_declined_and_moves_nothing(payer, clock):
     assert run_autopay(today=dt.date(2026, 11, 21)).charged == 0
     assert Payment.objects.get().state == Payment.State.FAILED
     assert balance(payer.flat) == Decimal("1234.56")
+
+
+def test_a_card_is_kept_for_autopay_only_when_the_customer_asks(client, payer, django_capture_on_commit_callbacks):
+    client.force_login(payer)
+    response = client.post("/pay/", {"pay_6300000202": "on", "amount_6300000202": "10"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"].removeprefix("http://testserver"), {"card": "4111111111111111"})
+    assert Payment.objects.get().state == Payment.State.SUCCEEDED
+    assert Payment.objects.get().card_token == ""
+    page = client.get("/pay/autopay/").content.decode()
+    assert "Запомнить карту для автоплатежа" in page and 'name="max_amount"' not in page

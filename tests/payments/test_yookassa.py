@@ -130,3 +130,9 @@ def test_a_refusal_from_yookassa_raises(payer, yookassa):
         YooKassaAcquirer().create_payment(
             idempotence_key="k", amount=Decimal("1"), description="d", return_url="http://x", metadata={}
         )
+
+
+def test_yookassa_is_asked_to_keep_the_card_only_when_the_customer_chose_it(payer, yookassa):
+    start_payment(user=payer, amounts={payer.flat.number: Decimal("100.00")})
+    start_payment(user=payer, amounts={payer.dacha.number: Decimal("100.00")}, save_card=True)
+    assert [r["json"]["save_payment_method"] for r in yookassa.requests] == [False, True]
