@@ -6,12 +6,7 @@
 -- As bench/readings.lua: thread i (of n) takes the lines i, i+n, i+2n..., values only grow. Every
 -- request carries its own Idempotency-Key (RUN-thread-counter), as a client must.
 
-local threads = {}
-
-function setup(thread)
-   thread:set("tid", #threads)
-   table.insert(threads, thread)
-end
+dofile((debug.getinfo(1, "S").source:sub(2):match("^(.*/)") or "./") .. "wrk_common.lua")
 
 function init(args)
    local path = args[1]
@@ -50,22 +45,4 @@ function request()
       headers[name] = value
    end
    return wrk.format("POST", m.path, headers, '{"values": {"total": "' .. m.value .. '"}}')
-end
-
-function response(status, headers, body)
-   statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-   io.write(string.format("P99_US=%d\n", latency:percentile(99)))
-   local total = {}
-   for _, thread in ipairs(threads) do
-      local seen = thread:get("statuses")
-      for code, n in pairs(seen or {}) do
-         total[code] = (total[code] or 0) + n
-      end
-   end
-   for code, n in pairs(total) do
-      io.write(string.format("STATUS %d %d\n", code, n))
-   end
 end

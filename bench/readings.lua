@@ -8,12 +8,7 @@
 -- kWh per submission), so every request is a reading the rules accept.
 -- done() prints the exact 99th percentile and the HTTP statuses seen, for bench/readings.py.
 
-local threads = {}
-
-function setup(thread)
-   thread:set("tid", #threads)
-   table.insert(threads, thread)
-end
+dofile((debug.getinfo(1, "S").source:sub(2):match("^(.*/)") or "./") .. "wrk_common.lua")
 
 function init(args)
    local path = args[1]
@@ -41,22 +36,4 @@ function request()
    local m = meters[nxt]
    m.value = m.value + 1 + (nxt + m.value) % 5
    return wrk.format("POST", m.path, nil, "total=" .. m.value .. "&action=submit")
-end
-
-function response(status, headers, body)
-   statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-   io.write(string.format("P99_US=%d\n", latency:percentile(99)))
-   local total = {}
-   for _, thread in ipairs(threads) do
-      local seen = thread:get("statuses")
-      for code, n in pairs(seen or {}) do
-         total[code] = (total[code] or 0) + n
-      end
-   end
-   for code, n in pairs(total) do
-      io.write(string.format("STATUS %d %d\n", code, n))
-   end
 end

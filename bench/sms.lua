@@ -8,12 +8,7 @@
 -- in one thread, in order, a whole round apart, so a phone's readings only grow.
 -- done() prints the exact 99th percentile and the HTTP statuses seen, for bench/sms.py.
 
-local threads = {}
-
-function setup(thread)
-   thread:set("tid", #threads)
-   table.insert(threads, thread)
-end
+dofile((debug.getinfo(1, "S").source:sub(2):match("^(.*/)") or "./") .. "wrk_common.lua")
 
 function init(args)
    local path = args[1]
@@ -41,22 +36,4 @@ function request()
       ["Content-Type"] = "application/json",
       ["X-Signature"] = b.signature,
    }, b.body)
-end
-
-function response(status, headers, body)
-   statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-   io.write(string.format("P99_US=%d\n", latency:percentile(99)))
-   local total = {}
-   for _, thread in ipairs(threads) do
-      local seen = thread:get("statuses")
-      for code, n in pairs(seen or {}) do
-         total[code] = (total[code] or 0) + n
-      end
-   end
-   for code, n in pairs(total) do
-      io.write(string.format("STATUS %d %d\n", code, n))
-   end
 end
