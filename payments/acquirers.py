@@ -7,6 +7,7 @@ for the bank's and keeps only the outcome) and we learn the result from a notifi
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import hmac
 import ipaddress
@@ -55,27 +56,28 @@ class Charge:
     status: str
 
 
-class Acquirer:
+class Acquirer(abc.ABC):
     code = ""
 
+    @abc.abstractmethod
     def create_payment(
         self, *, idempotence_key: str, amount: Decimal, description: str, return_url: str, metadata: dict[str, str]
     ) -> tuple[str, str]:
         """Register a payment; returns (provider payment id, URL of the page where the customer pays)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def parse_notification(self, *, body: bytes, headers: dict[str, str], remote_addr: str) -> Notification:
         """Authenticate a server-to-server notification; raises NotificationRejected."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def fetch_status(self, provider_payment_id: str) -> Notification:
-        raise NotImplementedError
+        """The payment's state as the acquirer has it now (when a notification is late)."""
 
+    @abc.abstractmethod
     def charge_saved_card(
         self, *, card_token: str, idempotence_key: str, amount: Decimal, description: str, metadata: dict[str, str]
     ) -> Charge:
         """Charge a card saved at the acquirer (autopay), without the customer."""
-        raise NotImplementedError
 
 
 def acquirer(code: str | None = None) -> Acquirer:

@@ -8,6 +8,7 @@ a token, then ``sell`` with our external id, then the report with the fiscal num
 
 from __future__ import annotations
 
+import abc
 import base64
 import datetime as dt
 import hashlib
@@ -47,11 +48,12 @@ class FiscalResult:
     signature: str = ""
 
 
-class FiscalProvider:
+class FiscalProvider(abc.ABC):
     code = ""
 
+    @abc.abstractmethod
     def register(self, *, external_id: str, receipt: dict[str, Any]) -> FiscalResult:
-        raise NotImplementedError
+        """Register the receipt with the fiscal service once per ``external_id``; its fiscal data."""
 
 
 def fiscal_provider() -> FiscalProvider:
