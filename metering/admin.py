@@ -66,6 +66,7 @@ class MeterAdmin(admin.ModelAdmin):
         if request.method == "POST" and latest and form.is_valid():
             try:
                 correct_readings(
+                    meter_id=meter.pk,
                     submission_id=latest[0].submission,
                     values={zone: form.cleaned_data[zone] for zone in meter.zones},
                     actor=request.user,

@@ -93,7 +93,10 @@ class Reading(models.Model):
     source = models.CharField(_("канал"), max_length=20, choices=Source.choices)
     state = models.CharField(_("состояние"), max_length=10, choices=State.choices, default=State.ACCEPTED)
     rejection_reason = models.CharField(_("причина отклонения"), max_length=255, blank=True)
-    submission = models.UUIDField(_("передача"), default=uuid.uuid4, db_index=True)
+    # No index: a submission is looked up within its meter ("reading_meter_latest"), and an index of
+    # random UUIDs cost every reading written, and a close marking a period's readings billed, an
+    # entry on a random page (see migration 0003).
+    submission = models.UUIDField(_("передача"), default=uuid.uuid4)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("кто ввёл"),

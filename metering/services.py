@@ -479,17 +479,27 @@ def _replaced_sql(vendor: str, count: int) -> str:
     )
 
 
-def correct_readings(*, submission_id: uuid.UUID, values: RawValues, actor: Any, reason: str) -> Submission:
-    """Staff correction of a meter's latest submission, at any time, with a reason in the audit log."""
+def correct_readings(
+    *, meter_id: int, submission_id: uuid.UUID, values: RawValues, actor: Any, reason: str
+) -> Submission:
+    """Staff correction of a meter's latest submission, at any time, with a reason in the audit log.
+
+    The submission is looked up within its meter (the meter's index): there is no index on
+    ``submission`` alone, which every reading written and every reading marked billed would pay for.
+    """
     if not getattr(actor, "is_staff", False):
         raise DomainError("forbidden", _("Исправлять показания задним числом могут только сотрудники."))
     if not reason.strip():
         raise DomainError("reason_required", _("Укажите причину исправления."), field="reason")
     with transaction.atomic():
-        old = list(Reading.objects.filter(submission=submission_id, state__in=Reading.COUNTED).order_by("id"))
-        if not old:
+        meter = Meter.objects.select_for_update().select_related("account").filter(pk=meter_id).first()
+        old = list(
+            Reading.objects.filter(meter_id=meter_id, submission=submission_id, state__in=Reading.COUNTED).order_by(
+                "id"
+            )
+        )
+        if meter is None or not old:
             raise DomainError("submission_not_found", _("Передача показаний не найдена или уже заменена."))
-        meter = Meter.objects.select_for_update().select_related("account").get(pk=old[0].meter_id)
         latest = (
             Reading.objects.filter(meter=meter, state__in=Reading.COUNTED)
             .order_by("-taken_on", "-id")

@@ -126,14 +126,14 @@ def test_another_users_submission_is_not_replaced(meter, customer):
 def test_staff_correction_needs_staff_and_a_reason(meter, customer):
     result = submit_readings(meter=meter, values=["11500"], channel="portal", actor=customer)
     with pytest.raises(DomainError) as error:
-        correct_readings(submission_id=result.id, values=["11400"], actor=customer, reason="ошибка")
+        correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=customer, reason="ошибка")
     assert error.value.code == "forbidden"
     staff = UserFactory(is_staff=True)
     with pytest.raises(DomainError) as error:
-        correct_readings(submission_id=result.id, values=["11400"], actor=staff, reason=" ")
+        correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason=" ")
     assert error.value.code == "reason_required"
 
-    correct_readings(submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента")
+    correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента")
     assert [r.value for r in counted(meter)][-1] == 11_400
     assert AuditEntry.objects.get(action="reading.corrected_by_staff").reason == "звонок абонента"
 

@@ -163,11 +163,11 @@ def test_an_anonymous_channel_never_replaces(meter):
 def test_staff_correction_needs_staff_and_a_reason(meter, customer):
     result = submit_readings(meter=meter, values=["11500"], channel="portal", actor=customer)
     with pytest.raises(DomainError) as error:
-        correct_readings(submission_id=result.id, values=["11400"], actor=customer, reason="ошибся")
+        correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=customer, reason="ошибся")
     assert error.value.code == "forbidden"
     staff = UserFactory(is_staff=True)
     with pytest.raises(DomainError) as error:
-        correct_readings(submission_id=result.id, values=["11400"], actor=staff, reason="  ")
+        correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="  ")
     assert error.value.code == "reason_required"
     assert last_value(meter) == 11_500
 
@@ -177,7 +177,7 @@ def test_staff_correction_replaces_the_submission_keeps_its_period_and_is_audite
     staff = UserFactory(is_staff=True)
     clock.set(TODAY + dt.timedelta(days=10))  # after the window, after the day
 
-    fixed = correct_readings(submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента")
+    fixed = correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента")
 
     row = Reading.objects.get(submission=fixed.id)
     assert (row.value, row.source, row.period, row.taken_on, row.entered_by) == (
@@ -195,7 +195,7 @@ def test_staff_correct_only_the_latest_submission(meter, customer, clock):
     clock.set(TODAY + dt.timedelta(days=1))
     submit_readings(meter=meter, values=["11600"], channel="portal", actor=customer)
     with pytest.raises(DomainError) as error:
-        correct_readings(submission_id=first.id, values=["11400"], actor=UserFactory(is_staff=True), reason="x")
+        correct_readings(meter_id=meter.pk, submission_id=first.id, values=["11400"], actor=UserFactory(is_staff=True), reason="x")
     assert error.value.code == "not_latest"
 
 
