@@ -169,6 +169,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = env("ABONENT_TIME_ZONE", "Europe/Samara")
+# Celery's Django fixup closes the database connections before and after every task unless told to
+# reuse them: a new PostgreSQL backend for every chunk of a close and every notification. Reused,
+# they are closed by Django's own rules instead (CONN_MAX_AGE, or unusable after an error), as a
+# request's are: see abonent/celery.py.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 
 # --- Language, time, formats ------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

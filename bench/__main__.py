@@ -9,7 +9,7 @@ import shutil
 import sys
 
 from . import GROUPS
-from .common import BenchError, Context, Figure, Options, log, make_tmp
+from .common import BenchError, Context, Figure, Options, calibration, log, make_tmp
 
 
 def parse(argv: list[str]) -> tuple[list[str], Options]:
@@ -35,7 +35,8 @@ def parse(argv: list[str]) -> tuple[list[str], Options]:
 def main(argv: list[str]) -> int:
     groups, options = parse(argv)
     ctx = Context(options=options, tmp=make_tmp())
-    figures: list[Figure] = []
+    figures: list[Figure] = [calibration()]
+    print(figures[0].line(), flush=True)
     failed = []
     try:
         for name in groups:

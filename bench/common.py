@@ -375,5 +375,40 @@ def wrk(
     )
 
 
+def calibration() -> Figure:
+    """How fast this machine runs plain Python today: the best of five runs of a fixed workload.
+
+    The machine behind "this 2-core machine" is not the same from one session to the next: on
+    2026-12-01 the same code measured ``bare_view_rps`` 903-956 in one session and 516-640 in the
+    next. Every run prints this figure first, so that runs on different days can be compared.
+    The workload is the kind of work a request does in Python: dicts, attributes, strings and
+    ``Decimal`` arithmetic, on one core (lower is faster).
+    """
+    from decimal import Decimal
+
+    class Row:
+        __slots__ = ("key", "value")
+
+        def __init__(self, key: str, value: Decimal) -> None:
+            self.key, self.value = key, value
+
+    def workload() -> Decimal:
+        total = Decimal(0)
+        seen: dict[str, Row] = {}
+        price = Decimal("5.6700")
+        for i in range(60_000):
+            row = Row(f"zone-{i % 7}:{i}", Decimal(i % 997) * price)
+            seen[row.key] = row
+            total += row.value.quantize(Decimal("0.01"))
+        return total
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        workload()
+        best = min(best, time.perf_counter() - started)
+    return Figure("machine_calibration_ms", best * 1000, "ms")
+
+
 def make_tmp() -> Path:
     return Path(tempfile.mkdtemp(prefix="abonent-bench-"))

@@ -29,6 +29,7 @@ def run(ctx: Context) -> list[Figure]:
         session = login(server.base_url, BENCH_PHONE, demo_password())
         figures += http_readings(ctx, server, session, meters)
         figures += bare_view(ctx, server)
+    figures.append(share_of_bare_view(figures))
     if opts.profile:
         profile_submissions(user, meters)
     figures += bulk_import(opts.bulk_rows)
@@ -200,6 +201,13 @@ def http_readings(ctx: Context, server: Server, session: Session, meters: list[t
     if result.errors:
         figures.append(Figure("readings_http_errors", result.errors, "requests", "<=0"))
     return figures
+
+
+def share_of_bare_view(figures: list[Figure]) -> Figure:
+    """Submissions per second as a share of the bare view's, measured side by side: a figure that
+    depends on the code more than on how fast the machine is that day."""
+    rate = {f.name: f.value for f in figures}
+    return Figure("readings_http_share_of_bare_view", 100 * rate["readings_http_rps"] / rate["bare_view_rps"], "%")
 
 
 def bare_view(ctx: Context, server: Server) -> list[Figure]:
