@@ -133,7 +133,9 @@ def test_staff_correction_needs_staff_and_a_reason(meter, customer):
         correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason=" ")
     assert error.value.code == "reason_required"
 
-    correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента")
+    correct_readings(
+        meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента"
+    )
     assert [r.value for r in counted(meter)][-1] == 11_400
     assert AuditEntry.objects.get(action="reading.corrected_by_staff").reason == "звонок абонента"
 

@@ -177,7 +177,9 @@ def test_staff_correction_replaces_the_submission_keeps_its_period_and_is_audite
     staff = UserFactory(is_staff=True)
     clock.set(TODAY + dt.timedelta(days=10))  # after the window, after the day
 
-    fixed = correct_readings(meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента")
+    fixed = correct_readings(
+        meter_id=meter.pk, submission_id=result.id, values=["11400"], actor=staff, reason="звонок абонента"
+    )
 
     row = Reading.objects.get(submission=fixed.id)
     assert (row.value, row.source, row.period, row.taken_on, row.entered_by) == (
@@ -190,12 +192,27 @@ def test_staff_correction_replaces_the_submission_keeps_its_period_and_is_audite
     assert (entry.changes["before"], entry.changes["after"]) == ({"total": 11_500}, {"total": 11_400})
 
 
+def test_staff_correction_finds_the_submission_only_on_its_own_meter(meter, customer):
+    other = MeterFactory(account__number="6300000199")
+    history(other, {"total": 10_000})
+    result = submit_readings(meter=meter, values=["11500"], channel="portal", actor=customer)
+    with pytest.raises(DomainError) as error:
+        correct_readings(
+            meter_id=other.pk, submission_id=result.id, values=["11400"], actor=UserFactory(is_staff=True), reason="x"
+        )
+    assert error.value.code == "submission_not_found"
+    assert Reading.objects.get(submission=result.id).state == "accepted"
+    assert not AuditEntry.objects.filter(action="reading.corrected_by_staff").exists()
+
+
 def test_staff_correct_only_the_latest_submission(meter, customer, clock):
     first = submit_readings(meter=meter, values=["11500"], channel="portal", actor=customer)
     clock.set(TODAY + dt.timedelta(days=1))
     submit_readings(meter=meter, values=["11600"], channel="portal", actor=customer)
     with pytest.raises(DomainError) as error:
-        correct_readings(meter_id=meter.pk, submission_id=first.id, values=["11400"], actor=UserFactory(is_staff=True), reason="x")
+        correct_readings(
+            meter_id=meter.pk, submission_id=first.id, values=["11400"], actor=UserFactory(is_staff=True), reason="x"
+        )
     assert error.value.code == "not_latest"
 
 
