@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -172,6 +172,11 @@ class Limits:
     factor: Decimal
     min_kwh: int
 
+    def with_usual(self, usual_monthly_kwh: Decimal | None) -> Limits:
+        """The same limits with another usual use (``dataclasses.replace``, without its look-ups: an
+        import calls it for every row it accepts)."""
+        return Limits(usual_monthly_kwh, self.capacity_kw, self.factor, self.min_kwh)
+
 
 def usual_monthly_kwh(history: Sequence[tuple[dt.date, int]], *, min_days: int = 60) -> Decimal | None:
     """Average monthly use from (date, total kWh consumed since the previous reading) pairs.
@@ -224,7 +229,31 @@ class Evaluation:
     lines: list[ZoneLine]
     days: int  # since the previous reading
     implausible: str = ""  # why the volume needs the customer's confirmation; empty when plausible
-    notices: list[str] = field(default_factory=list)
+    taken_on: dt.date | None = None
+    opens_day: int = 0  # the day the submission window opens (for the notice when it is closed)
+
+    @property
+    def notices(self) -> list[str]:
+        """What the customer is told besides the volume (a rollover, the period it counts for).
+
+        Worked out when shown, not by :func:`evaluate`: an import judges tens of thousands of rows and
+        shows none of these, and their texts (translated, with the month's name) were a fifth of its time.
+        """
+        notices = []
+        if any(line.rollover for line in self.lines):
+            notices.append(_("Счётчик перешёл через ноль: расход посчитан с учётом перехода."))
+        if not self.window_open:
+            if self.taken_on is None or self.period != Period.of(self.taken_on):
+                notices.append(
+                    _("Приём показаний за прошлый период закрыт: эти показания будут учтены за %(period)s.")
+                    % {"period": self.period.label}
+                )
+            else:
+                notices.append(
+                    _("Показания будут учтены за %(period)s; приём показаний открывается %(day)s-го числа.")
+                    % {"period": self.period.label, "day": self.opens_day}
+                )
+        return notices
 
     @property
     def volume(self) -> int:
@@ -286,7 +315,9 @@ def evaluate(
         lines.append(ZoneLine(zone, prev.value, value, units, units * ratio, rollover))
 
     period, window_open = window.period_for(taken_on)
-    result = Evaluation(period=period, window_open=window_open, lines=lines, days=days)
+    result = Evaluation(
+        period=period, window_open=window_open, lines=lines, days=days, taken_on=taken_on, opens_day=window.opens_day
+    )
     volume = result.volume
     usual = limits.usual_monthly_kwh
     if volume > physical_max:
@@ -305,14 +336,4 @@ def evaluate(
             "days": days,
             "usual": (_(" (около %(usual)s кВт·ч в месяц)") % {"usual": usual}) if usual else "",
         }
-    if any(line.rollover for line in lines):
-        result.notices.append(_("Счётчик перешёл через ноль: расход посчитан с учётом перехода."))
-    if not window_open:
-        result.notices.append(
-            _("Приём показаний за прошлый период закрыт: эти показания будут учтены за %(period)s.")
-            % {"period": period.label}
-            if period != Period.of(taken_on)
-            else _("Показания будут учтены за %(period)s; приём показаний открывается %(day)s-го числа.")
-            % {"period": period.label, "day": window.opens_day}
-        )
     return result

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 import uuid
@@ -82,9 +81,7 @@ class MeterContext:
         self.recent_zones |= {line.zone for line in evaluation.lines}
         self.first_on = self.first_on or taken_on
         self.last_on = taken_on
-        self.limits = dataclasses.replace(
-            self.limits, usual_monthly_kwh=rules.usual_monthly_from_total(self.used, self.first_on, self.last_on)
-        )
+        self.limits = self.limits.with_usual(rules.usual_monthly_from_total(self.used, self.first_on, self.last_on))
 
 
 def _submissions(rows: Iterable[Any]) -> list[list[Any]]:
@@ -793,6 +790,11 @@ _COPY_COLUMNS = (
 )
 # A new reading as a tuple in _COPY_COLUMNS order, ``period`` as its first day.
 NewReading = tuple[int, str, int, dt.date, dt.datetime, dt.date, str, str, str, uuid.UUID, int | None, bool, bool, bool]
+# Their types for COPY: declared once, psycopg does not look a dumper up for every value.
+_COPY_TYPES = (
+    "bigint", "varchar", "bigint", "date", "timestamptz", "date", "varchar", "varchar", "varchar", "uuid", "bigint",
+    "bool", "bool", "bool",
+)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -810,6 +812,7 @@ def _reading_writer() -> Iterator[Callable[[NewReading], None]]:
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {Reading._meta.db_table} ({_COPY_COLUMNS}) FROM STDIN") as copy,
     ):
+        copy.set_types(_COPY_TYPES)
         yield copy.write_row
 
 
@@ -825,7 +828,7 @@ def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: I
     now = timezone.now()
     entered_by = actor.pk if getattr(actor, "is_authenticated", False) else None  # as accepted_readings
     rejected = report.rejected
-    accepted = 0
+    accepted, state = 0, Reading.State.ACCEPTED.value
     with transaction.atomic():
         meters = _lock_meters(list({row.account for row in batch}), today)
         since = today - dt.timedelta(days=HISTORY_DAYS)  # as meter_context
@@ -871,8 +874,8 @@ def _import_batch(batch: list[ImportRow], *, channel: str, actor: Any, report: I
                 confirmed = bool(evaluation.implausible)
                 for line in evaluation.lines:
                     write(
-                        (meter.pk, line.zone, line.value, taken_on, now, period, channel, Reading.State.ACCEPTED, "",
-                         submission, entered_by, line.rollover, False, confirmed)
+                        (meter.pk, line.zone, line.value, taken_on, now, period, channel, state, "", submission,
+                         entered_by, line.rollover, False, confirmed)
                     )  # fmt: skip
                 context.accepted(evaluation, taken_on)  # a later row of the same meter is judged against this one
                 accepted += 1
