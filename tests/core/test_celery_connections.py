@@ -25,7 +25,7 @@ def worker_task() -> SimpleNamespace:
 def test_an_eager_task_inside_a_transaction_keeps_it():
     with transaction.atomic():
         CustomerFactory()
-        assert count_customers.delay().get() == 1  # prerun and postrun fired around it
+        assert count_customers.delay().result == 1  # eager: prerun and postrun fired around it
         CustomerFactory()  # the same connection and transaction go on
     assert Customer.objects.count() == 2
 
