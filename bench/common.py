@@ -379,7 +379,7 @@ def calibration() -> Figure:
     """How fast this machine runs plain Python today: the best of five runs of a fixed workload.
 
     The machine behind "this 2-core machine" is not the same from one session to the next: on
-    2026-12-01 the same code measured ``bare_view_rps`` 903-956 in one session and 516-640 in the
+    2026-12-01 the same code measured ``bare_view_rps`` 903-956 in one session and 516-907 in the
     next. Every run prints this figure first, so that runs on different days can be compared.
     The workload is the kind of work a request does in Python: dicts, attributes, strings and
     ``Decimal`` arithmetic, on one core (lower is faster).
