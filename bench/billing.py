@@ -706,7 +706,7 @@ def verify(conn: Any, dialect: Dialect, period: dt.date, count: int, *, rows: An
         f"checks: {bills:,} bills reconcile to the ledger"
         + ("; regular accounts' charges equal the SQL baseline's" if dialect.name == "postgresql" else "")
         + "; entries "
-        + ", ".join(f"{k} {n:,} ({float(s):,.2f} ₽)" for k, n, s in kinds)
+        + ", ".join(f"{k} {n:,} ({s:,.2f} ₽)" for k, n, s in kinds)
         + "; lines "
         + ", ".join(f"{b} {n:,}" for b, n in bases)
     )
