@@ -213,7 +213,7 @@ def _account_lists(ids: Sequence[int]) -> Iterator[tuple[str, list[Any]]]:
 
 def _converter(model: Any, name: str) -> Any:
     """The ORM's conversion of a raw value of this field (``None`` stays ``None``)."""
-    from metering import sql
+    from core import sql
 
     columns = sql.columns(model, "t", [model._meta.get_field(name).attname])
     return lambda value: columns.values((value,))[0]

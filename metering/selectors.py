@@ -13,10 +13,11 @@ from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
+from core import sql
 from core.periods import Period
 from customers.models import Account, AccountLink
 
-from . import rules, sql
+from . import rules
 from .models import Meter, Reading
 from .services import window_on
 

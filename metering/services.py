@@ -27,12 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.pricing import ZoneCost, cost_of, total
+from core import sql
 from core.audit import audit
 from core.errors import DomainError
 from core.periods import Period
 from customers.models import Account
 
-from . import rules, sql
+from . import rules
 from .models import Meter, Reading, SubmissionWindow
 from .zones import ZONES_BY_SCHEME
 
@@ -439,7 +440,7 @@ def submit_readings(
             actor=actor,
             unchanged=unchanged,
         )
-        sql.insert(readings)  # bulk_create's insert, in plain SQL (see metering/sql.py)
+        sql.insert(readings)  # bulk_create's insert, in plain SQL (see core/sql.py)
         audit(
             "reading.corrected" if preview.replaces else "reading.submitted",
             actor=actor,

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from identity import services
+from identity.backends import BACKEND
 from identity.models import User
 from identity.phones import normalize_phone
 
@@ -321,7 +322,7 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
         else:
             del request.session["register_phone"]
             request.session.pop("register_flow", None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(request, _("Телефон подтверждён, добро пожаловать в личный кабинет."))
             return redirect(target, **args)
     return render(request, "portal/code.html", {"form": form, "title": _("Подтверждение телефона"), "phone": phone})
@@ -388,7 +389,7 @@ def code_login_confirm(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _apply(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session
+            login(request, user, backend=BACKEND)  # rotates the session
             return redirect("portal:account", number=number)
     return render(
         request,

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from core import ratelimit
 from core.errors import DomainError
 from identity import services as identity
+from identity.backends import BACKEND
 from identity.phones import mask_phone, normalize_phone
 from portal.forms import LOGIN_WINDOW, PhoneLoginForm
 from portal.identity_views import REGISTER_PER_IP_HOUR
@@ -35,7 +36,6 @@ from ..permissions import Anyone, IsSignedIn
 from .base import valid
 
 CHANNEL = "api"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _phone(raw: str) -> str:

@@ -98,8 +98,8 @@ def test_inserted_readings_are_stored_as_bulk_create_stores_them(db, scheme):
 
     from django.utils import timezone
 
+    from core import sql
     from core.periods import Period
-    from metering import sql
 
     meter = MeterFactory(scheme=scheme)
     user = UserFactory()
