@@ -71,6 +71,7 @@ def meter_consumption(meter: Meter, *, period_from: Period, period_to: Period) -
     )
     charged: dict[Period, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     lines = ChargeLine.objects.filter(
+        entry__account_id=meter.account_id,  # by the account's entries: lines have no index by meter
         meter=meter,
         entry__kind__in=[LedgerEntry.Kind.CHARGE, LedgerEntry.Kind.RECALCULATION],
         entry__for_period__gte=period_from,

@@ -143,12 +143,16 @@ class BillingRun(models.Model):
         return f"{self.period.label}: {self.get_state_display()}"
 
 
-# References without a database constraint: the run that posted an entry or issued a bill, and the
-# meter of a charge line. A close writes millions of these rows, and PostgreSQL checks every foreign
-# key of every row (a lookup and a row lock of the referenced row, WAL included): these three were
-# 0.1 s of a 5,000-account chunk's 0.6 s of database CPU (migration 0004). Runs and meters are
-# never deleted (PROTECT in the ORM; a meter is removed by its status), so nothing can dangle. The
-# references that carry the money keep their constraints: entry and bill to account, line to entry.
+# References without a database constraint: the run that posted an entry or issued a bill, the
+# meter of a charge line and the entry of a line. A close writes millions of these rows, and
+# PostgreSQL checks every foreign key of every row (a lookup and a row lock of the referenced row):
+# the run's and the meter's were 0.1 s of a 5,000-account chunk's 0.6 s of database CPU (migration
+# 0004), a line's entry another 0.026 s of 0.37 s (migration 0005). Every index costs each row too:
+# the runs' and the meters' are gone (nothing looks rows up by them), and the references' unique
+# index leaves out the close's entries, which have none (0005). Runs, meters and entries are never
+# deleted (PROTECT or CASCADE in the ORM; a meter is removed by its status), and a line is only
+# written with its entry, in one transaction, so nothing can dangle. What ties money to a customer
+# keeps its constraint: an entry's and a bill's account (tests/billing/test_ledger_constraints.py).
 class LedgerEntry(models.Model):
     """One money movement on an account. See the module docstring for the sign convention."""
 
@@ -176,13 +180,21 @@ class LedgerEntry(models.Model):
     posted_on = models.DateField(_("дата операции"))
     created_at = models.DateTimeField(_("записано"), auto_now_add=True)
     reason = models.CharField(_("основание"), max_length=500, blank=True)
+    # Unique where present ("ledger_reference_unique" below): the close's entries have none.
     reference = models.CharField(
-        _("внешний идентификатор"), max_length=100, null=True, blank=True, unique=True,
+        _("внешний идентификатор"), max_length=100, null=True, blank=True,
         help_text=_("Идентификатор платежа или операции: одна операция учитывается один раз."),
     )  # fmt: skip
-    # No database constraint (see the note above this class); the ORM's PROTECT stays.
+    # No database constraint (see the note above this class) and no index: nothing looks entries up
+    # by their run; the ORM's PROTECT stays.
     run = models.ForeignKey(
-        BillingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+        BillingRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_constraint=False,
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -204,6 +216,13 @@ class LedgerEntry(models.Model):
             # Entries staff made (SET NULL when a user is deleted); the close's entries have nobody.
             models.Index(fields=["created_by"], name="ledger_created_by", condition=models.Q(created_by__isnull=False)),
         ]
+        constraints = [
+            # A payment or operation is counted once; the entries without a reference (all of a
+            # close's) stay out of the index (NULLs never conflict anyway).
+            models.UniqueConstraint(
+                fields=["reference"], name="ledger_reference_unique", condition=models.Q(reference__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.period} {self.get_kind_display()}: {self.amount}"
@@ -222,8 +241,11 @@ class ChargeLine(models.Model):
         WITHIN = "within", _("в пределах социальной нормы")
         ABOVE = "above", _("сверх социальной нормы")
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="lines")
-    # No database constraint (see the note above LedgerEntry); the ORM's PROTECT stays.
+    # No database constraint either (see the note above LedgerEntry): the close writes a line only
+    # with its entry, in the same transaction; entries are never deleted (the ORM cascades).
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="lines", db_constraint=False)
+    # No database constraint (see the note above LedgerEntry) and no index: a meter's lines are found
+    # through its account's entries ("ledger_account_period", then "entry"); the ORM's PROTECT stays.
     meter = models.ForeignKey(
         "metering.Meter",
         null=True,
@@ -231,6 +253,7 @@ class ChargeLine(models.Model):
         on_delete=models.PROTECT,
         related_name="charge_lines",
         db_constraint=False,
+        db_index=False,
     )
     zone = models.CharField(_("зона"), max_length=10, choices=Zone.choices)
     basis = models.CharField(_("основание"), max_length=10, choices=Basis.choices)
@@ -276,7 +299,10 @@ class Bill(models.Model):
     period = PeriodField(_("расчётный период"))
     number = models.CharField(_("номер"), max_length=20, unique=True)
     # No database constraint (see the note above LedgerEntry); the ORM's PROTECT stays.
-    run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, related_name="bills", db_constraint=False)
+    # Neither a constraint nor an index (see the note above LedgerEntry): bills are found by account and period.
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.PROTECT, related_name="bills", db_constraint=False, db_index=False
+    )
     issued_at = models.DateTimeField(_("выставлен"), auto_now_add=True)
     due_on = models.DateField(_("оплатить до"))
     opening_balance = models.DecimalField(_("на начало периода"), max_digits=14, decimal_places=2)

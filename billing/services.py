@@ -592,11 +592,12 @@ def _next_ids(model: Any, count: int) -> list[int]:
     if not count:
         return []
     with connection.cursor() as cursor:
+        # One array, not a row per id: a chunk's ten thousand rows were most of this call's time.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
             [model._meta.db_table, count],
         )
-        return [pk for (pk,) in cursor.fetchall()]
+        return cursor.fetchone()[0]
 
 
 def _copy(model: Any, fields: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -641,7 +642,7 @@ def finish_if_complete(run: BillingRun, *, actor: Any = None) -> bool:
             "billing.close_finished",
             actor=actor,
             obj=run,
-            changes={"period": str(run.period), "bills": run.bills.count()},
+            changes={"period": str(run.period), "bills": Bill.objects.filter(period=run.period).count()},
         )
     return True
 
