@@ -180,7 +180,7 @@ class LedgerEntry(models.Model):
     posted_on = models.DateField(_("дата операции"))
     created_at = models.DateTimeField(_("записано"), auto_now_add=True)
     reason = models.CharField(_("основание"), max_length=500, blank=True)
-    # Unique where present ("ledger_reference_unique" below): the close's entries have none.
+    # Unique where present: "ledger_reference_unique" below.
     reference = models.CharField(
         _("внешний идентификатор"), max_length=100, null=True, blank=True,
         help_text=_("Идентификатор платежа или операции: одна операция учитывается один раз."),
@@ -298,8 +298,8 @@ class Bill(models.Model):
     )
     period = PeriodField(_("расчётный период"))
     number = models.CharField(_("номер"), max_length=20, unique=True)
-    # No database constraint (see the note above LedgerEntry); the ORM's PROTECT stays.
-    # Neither a constraint nor an index (see the note above LedgerEntry): bills are found by account and period.
+    # Neither a database constraint nor an index (see the note above LedgerEntry): bills are found by
+    # account and period; the ORM's PROTECT stays.
     run = models.ForeignKey(
         BillingRun, on_delete=models.PROTECT, related_name="bills", db_constraint=False, db_index=False
     )

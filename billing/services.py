@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import sql
 from core.audit import audit
 from core.errors import DomainError
 from core.money import ZERO, kopecks, money_sum
@@ -213,8 +214,6 @@ def _account_lists(ids: Sequence[int]) -> Iterator[tuple[str, list[Any]]]:
 
 def _converter(model: Any, name: str) -> Any:
     """The ORM's conversion of a raw value of this field (``None`` stays ``None``)."""
-    from core import sql
-
     columns = sql.columns(model, "t", [model._meta.get_field(name).attname])
     return lambda value: columns.values((value,))[0]
 
@@ -642,7 +641,7 @@ def finish_if_complete(run: BillingRun, *, actor: Any = None) -> bool:
             "billing.close_finished",
             actor=actor,
             obj=run,
-            changes={"period": str(run.period), "bills": Bill.objects.filter(period=run.period).count()},
+            changes={"period": str(run.period), "bills": progress(run)[0]},
         )
     return True
 

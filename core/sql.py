@@ -4,9 +4,10 @@ logged-in request.
 The ORM compiles every query's SQL anew: 0.2-0.7 ms of CPU for each statement a submission makes
 (the session's user, the access check, the meter's lock, its year of readings, the readings' and
 the audit entry's inserts; measured on the readings benchmark), several times what the round trip
-itself costs. The few queries of those paths are written out in SQL; their rows go through the same column converters the ORM applies (dates, aware datetimes,
-UUIDs and decimals on SQLite, custom fields such as ``PeriodField``), so callers get exactly the
-model instances and values a queryset would give.
+itself costs. The few queries of those paths are written out in SQL; their rows go through the
+same column converters the ORM applies (dates, aware datetimes, UUIDs and decimals on SQLite,
+custom fields such as ``PeriodField``), so callers get exactly the model instances and values a
+queryset would give.
 """
 
 from __future__ import annotations
