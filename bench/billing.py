@@ -142,24 +142,27 @@ def plan_rows(count: int) -> Iterator[tuple]:
 
 
 def month_rows(period: dt.date) -> list[tuple]:
-    """(kind, month number, period, taken on, state) of every counted submission per kind of account.
+    """(kind, month number, period, taken on, billed) of every counted submission per kind of account.
 
     Month numbers count from 12 periods before the closed one (the values grow by the usage each month).
+    A reading last period's close billed arrived before it; the others (this period's, and the late
+    accounts' reading for last period) after it. All are stored accepted: a close does not write to
+    the readings it bills (last period's bills cover the billed ones, see ``generate``).
     """
     rows = []
 
-    def add(kind: str, offsets: Iterable[int], state: str) -> None:
+    def add(kind: str, offsets: Iterable[int], billed: bool) -> None:
         for offset in offsets:
             first = month(period, offset)
-            rows.append((kind, 12 + offset, first, first.replace(day=20), state))
+            rows.append((kind, 12 + offset, first, first.replace(day=20), billed))
 
     history = range(-HISTORY_MONTHS, 0)
-    add("regular", history, "billed")
-    add("regular", [0], "accepted")
-    add("average", history, "billed")
-    add("norm", range(-HISTORY_MONTHS - 3, -3), "billed")
-    add("late", range(-HISTORY_MONTHS, -1), "billed")
-    add("late", [-1, 0], "accepted")
+    add("regular", history, True)
+    add("regular", [0], False)
+    add("average", history, True)
+    add("norm", range(-HISTORY_MONTHS - 3, -3), True)
+    add("late", range(-HISTORY_MONTHS, -1), True)
+    add("late", [-1, 0], False)
     return rows
 
 
@@ -187,8 +190,8 @@ def generate(execute: Any, copy_rows: Any, dialect: Dialect, count: int, period:
         ("i", "kind", "scheme", "category", "residents", "usage", "start", "payer", "debtor", "debt"),
         plan_rows(count),
     )
-    execute("CREATE TABLE bench_month (kind varchar(10), number int, period date, taken_on date, state varchar(10))")
-    copy_rows("bench_month", ("kind", "number", "period", "taken_on", "state"), month_rows(period))
+    execute("CREATE TABLE bench_month (kind varchar(10), number int, period date, taken_on date, billed boolean)")
+    copy_rows("bench_month", ("kind", "number", "period", "taken_on", "billed"), month_rows(period))
     execute("CREATE TABLE bench_zone (scheme int, zone varchar(10), share int)")
     copy_rows(
         "bench_zone",
@@ -232,14 +235,17 @@ def generate(execute: Any, copy_rows: Any, dialect: Dialect, count: int, period:
         f" {d(installed.replace(year=installed.year + 16))}, 'active', NULL, i FROM bench_plan"
     )
     late_submitted = dt.datetime.combine(period.replace(day=22), dt.time(9), dt.UTC)
-    execute(
-        "INSERT INTO metering_reading (zone, value, taken_on, submitted_at, period, source, state,"
-        " rejection_reason, submission, rollover, unchanged, implausible_confirmed, entered_by_id, meter_id)"
-        f" SELECT z.zone, {value_sql('m.number')}, m.taken_on, {stamp(late_submitted)}, m.period, 'portal',"
-        f" m.state, '', {dialect.submission('p.i', 'm.number')}, FALSE, FALSE, FALSE, NULL, p.i"
-        " FROM bench_plan p JOIN bench_month m ON m.kind = p.kind JOIN bench_zone z ON z.scheme = p.scheme"
-        " ORDER BY m.number, p.i, z.zone"  # as they arrive: month by month
-    )
+    for billed in ("TRUE", "FALSE"):  # as they arrive: month by month, last period's close in between
+        execute(
+            "INSERT INTO metering_reading (zone, value, taken_on, submitted_at, period, source, state,"
+            " rejection_reason, submission, rollover, unchanged, implausible_confirmed, entered_by_id, meter_id)"
+            f" SELECT z.zone, {value_sql('m.number')}, m.taken_on, {stamp(late_submitted)}, m.period, 'portal',"
+            f" 'accepted', '', {dialect.submission('p.i', 'm.number')}, FALSE, FALSE, FALSE, NULL, p.i"
+            " FROM bench_plan p JOIN bench_month m ON m.kind = p.kind JOIN bench_zone z ON z.scheme = p.scheme"
+            f" WHERE m.billed = {billed} ORDER BY m.number, p.i, z.zone"
+        )
+        if billed == "TRUE":
+            execute("CREATE TABLE bench_billed AS SELECT max(id) AS through FROM metering_reading")
 
     # Last period was closed: a run, a charge per account with its lines, a bill; most paid it this period.
     execute(
@@ -280,12 +286,13 @@ def generate(execute: Any, copy_rows: Any, dialect: Dialect, count: int, period:
     )
     execute(
         "INSERT INTO billing_bill (id, period, number, issued_at, due_on, opening_balance, charged, recalculated,"
-        " penalties, paid, adjusted, closing_balance, vat, vat_rate, account_id, run_id)"
+        " penalties, paid, adjusted, closing_balance, vat, vat_rate, account_id, run_id, readings_through)"
         f" SELECT e.account_id, e.period, '{previous:%Y%m}' || a.number, {stamp(now)}, {d(due_on(previous))},"
         " p.debt, e.amount, 0, 0, 0, 0, p.debt + e.amount,"
-        f" {dialect.money('e.amount * 22 / 122')}, 22, e.account_id, 1"
+        f" {dialect.money('e.amount * 22 / 122')}, 22, e.account_id, 1, b.through"
         " FROM billing_ledgerentry e JOIN customers_account a ON a.id = e.account_id"
-        f" JOIN bench_plan p ON p.i = e.account_id WHERE e.kind = 'charge' AND e.period = {d(previous)}"
+        " JOIN bench_plan p ON p.i = e.account_id CROSS JOIN bench_billed b"
+        f" WHERE e.kind = 'charge' AND e.period = {d(previous)}"
     )
     execute(
         "INSERT INTO billing_ledgerentry (id, kind, period, for_period, amount, posted_on, created_at, reason,"

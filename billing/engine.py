@@ -99,7 +99,6 @@ class SubmissionFacts(NamedTuple):
     order: int  # the smallest reading id: ties on the same day keep the order of arrival
     values: dict[str, int]
     billed: bool
-    reading_ids: tuple[int, ...] = ()
 
     @property
     def key(self) -> tuple[int, dt.date, int]:
@@ -271,7 +270,6 @@ class EntryDraft:
 class AccountBill:
     period: Period
     entries: list[EntryDraft]
-    billed_reading_ids: list[int]
     opening_total: Decimal
     paid: Decimal
     adjusted: Decimal
@@ -403,7 +401,6 @@ class MeterStretch:
     """What the meter's readings say about each period from its last settled reading up to now."""
 
     periods: dict[Period, PeriodVolumes]
-    used: list[SubmissionFacts]
 
 
 def meter_stretch(
@@ -447,7 +444,7 @@ def meter_stretch(
         month += 1
     for month in [m for m in result if not meter.billable(m)]:
         del result[month]
-    return MeterStretch(result, [s for s in chain if not s.billed])
+    return MeterStretch(result)
 
 
 def _estimate(
@@ -548,7 +545,7 @@ def bill_common_case(
         values=values,
     )
     entries = [EntryDraft("charge", period, sum((x.amount for x in lines), ZERO), lines)]
-    return _account_bill(facts, period, tariffs, entries, sorted(new.reading_ids), penalties)
+    return _account_bill(facts, period, tariffs, entries, penalties)
 
 
 def _account_bill(
@@ -556,7 +553,6 @@ def _account_bill(
     period: Period,
     tariffs: Tariffs,
     entries: list[EntryDraft],
-    used: list[int],
     penalties: bool,
 ) -> AccountBill:
     """The bill of the period's entries: this period's movements, and the penalty (as the last entry)."""
@@ -573,7 +569,6 @@ def _account_bill(
     return AccountBill(
         period=period,
         entries=entries,
-        billed_reading_ids=used,
         opening_total=facts.opening_total,
         paid=paid,
         adjusted=adjusted,
@@ -588,12 +583,9 @@ def bill_any_case(facts: AccountFacts, period: Period, tariffs: Tariffs, *, pena
     should: dict[Period, list[LineDraft]] = defaultdict(list)
     recompute: set[tuple[Period, int | None]] = set()
     norm_charged: set[Period] = set()
-    used: list[int] = []
     meters = [m for m in facts.meters if m.billable(period) or facts.submissions.get(m.id)]
     for meter in sorted(meters, key=lambda m: m.id):
         stretch = meter_stretch(meter, facts.submissions.get(meter.id, []), period, opened=opened)
-        for sub in stretch.used:
-            used.extend(sub.reading_ids)
         for month, found in sorted(stretch.periods.items()):
             if month < period and (found.basis != ACTUAL or month not in facts.billed_periods):
                 continue  # still estimated, or never billed here: nothing to revise
@@ -643,7 +635,7 @@ def bill_any_case(facts: AccountFacts, period: Period, tariffs: Tariffs, *, pena
         lines = recalculation_lines(should[month], posted)
         if lines:
             entries.append(EntryDraft("recalculation", month, sum((x.amount for x in lines), ZERO), lines))
-    return _account_bill(facts, period, tariffs, entries, sorted(used), penalties)
+    return _account_bill(facts, period, tariffs, entries, penalties)
 
 
 def recalculation_lines(should: Iterable[LineDraft], posted: Iterable[PostedLine]) -> list[LineDraft]:

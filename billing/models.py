@@ -314,6 +314,11 @@ class Bill(models.Model):
     closing_balance = models.DecimalField(_("на конец периода"), max_digits=14, decimal_places=2)
     vat = models.DecimalField(_("в т. ч. НДС"), max_digits=14, decimal_places=2)
     vat_rate = models.DecimalField(_("ставка НДС, %"), max_digits=5, decimal_places=2)
+    # The readings the bill took into account: its account's, for its period or earlier, with an id
+    # up to this one (the highest reading id when the close billed the account). Readings are not
+    # written to when they are billed: see ``billing.selectors.covered_by_bill``. Empty on bills
+    # issued before it was recorded, whose readings were marked billed.
+    readings_through = models.BigIntegerField(_("учтены показания до №"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("счёт (квитанция)")

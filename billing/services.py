@@ -61,11 +61,14 @@ def load_tariffs() -> engine.Tariffs:
     )
 
 
-def _submissions(rows: Iterable[tuple], periods: Any = None) -> dict[int, list[engine.SubmissionFacts]]:
+def _submissions(
+    rows: Iterable[tuple], periods: Any = None, covers: dict[int, tuple[int, int]] | None = None
+) -> dict[int, list[engine.SubmissionFacts]]:
     """(id, meter, zone, value, taken_on, period, state, submission) rows -> submissions per meter.
 
     ``periods`` turns the rows' period dates into ``Period`` (once per submission); without it the rows
-    carry ``Period`` already.
+    carry ``Period`` already. A submission is billed when it is stored so, or when ``covers`` (meter
+    -> the month number of its account's latest bill and that bill's ``readings_through``) covers it.
     """
     grouped: dict[str, Any] = {}
     for row in rows:  # a submission's row, or the list of its rows (several zones)
@@ -78,19 +81,24 @@ def _submissions(rows: Iterable[tuple], periods: Any = None) -> dict[int, list[e
         else:
             grouped[key] = [found, row]
     result: dict[int, list[engine.SubmissionFacts]] = defaultdict(list)
-    billed = Reading.State.BILLED.value
+    billed_state = Reading.State.BILLED.value
+    covers = covers or {}
     for parts in grouped.values():
         if type(parts) is list:
             first_id, meter_id, _zone, _value, taken_on, period, state, _submission = parts[0]
-            ids: tuple[int, ...] = tuple(sorted(p[0] for p in parts))
+            first, last = min(p[0] for p in parts), max(p[0] for p in parts)
             values = {p[2]: p[3] for p in parts}
         else:  # most meters are single-rate: one reading per submission
             first_id, meter_id, zone, value, taken_on, period, state, _submission = parts
-            ids = (first_id,)
+            first = last = first_id
             values = {zone: value}
         if periods is not None:
             period = periods[period]
-        result[meter_id].append(engine.SubmissionFacts(period, taken_on, ids[0], values, state == billed, ids))
+        billed = state == billed_state
+        if not billed:
+            cover = covers.get(meter_id)
+            billed = cover is not None and period.year * 12 + period.month <= cover[0] and last <= cover[1]
+        result[meter_id].append(engine.SubmissionFacts(period, taken_on, first, values, billed))
     for subs in result.values():
         if len(subs) > 1:
             subs.sort(key=_submission_key)
@@ -150,6 +158,13 @@ _FACT_SQL = {
         FROM metering_reading r
         WHERE {meters} AND r.state IN (%s, %s) AND r.period <= %s{recent}""",
     "bills": "SELECT account_id, period FROM billing_bill WHERE {accounts} AND period >= %s",
+    # Each account's latest bill, for which of its readings are billed: most have one for last period.
+    "latest_bills": """
+        SELECT account_id, period, readings_through FROM billing_bill
+        WHERE account_id BETWEEN %s AND %s AND period >= %s""",
+    "older_bills": """
+        SELECT b.account_id, b.period, b.readings_through FROM billing_bill b
+        WHERE {accounts} AND b.period = (SELECT MAX(c.period) FROM billing_bill c WHERE c.account_id = b.account_id)""",
     "lines": """
         SELECT e.account_id, e.for_period, l.meter_id, l.zone, l.basis, l.tier, l.date_from, l.date_to,
                l.volume, l.price, l.amount
@@ -175,6 +190,8 @@ _FACT_FIELDS: dict[str, dict[int, tuple[Any, str]]] = {
     "meters": {5: (Meter, "installed_on"), 6: (Meter, "removed_on"), 7: (Meter, "next_verification_on")},
     "readings": {4: (Reading, "taken_on")},
     "bills": {},
+    "latest_bills": {},
+    "older_bills": {},
     "lines": {
         6: (ChargeLine, "date_from"),
         7: (ChargeLine, "date_to"),
@@ -244,6 +261,10 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
     Most meters were billed last period and have a new reading this period: for them the last two
     periods' readings are enough. The others (missing or late readings) get their whole history and
     what was posted for the periods their readings may revise. ``complete`` loads everything for all.
+
+    Which readings are billed is told by each account's latest bill (see ``billing.selectors``); the
+    recent readings are those of the last two periods and those no bill of last period covers, so a
+    meter whose account has no bill for last period gets its whole history too.
     """
     if not account_ids:
         return {}
@@ -264,6 +285,27 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
             meter_account[pk] = account_id
             facts[account_id].meters.append(meters[pk])
 
+    latest: dict[int, tuple[Period, int | None]] = {}  # account -> its latest bill's period, readings_through
+    previous = period - 1
+    for account_id, bill_period, through in _fact_rows("latest_bills", [low, high, previous.first_day]):
+        if account_id in facts:
+            bill_period = periods[bill_period]
+            if account_id not in latest or bill_period > latest[account_id][0]:
+                latest[account_id] = (bill_period, through)
+    older = [pk for pk in facts if pk not in latest]
+    if older:
+        for account_id, bill_period, through in _fact_rows("older_bills", [], ids=older):
+            latest[account_id] = (periods[bill_period], through)
+    covers = {}
+    for meter_id, account_id in meter_account.items():
+        found = latest.get(account_id)
+        if found is not None and found[1] is not None:
+            covers[meter_id] = (found[0].year * 12 + found[0].month, found[1])
+    recent_accounts = {pk for pk, (bill_period, _through) in latest.items() if bill_period == previous}
+    # Below the lowest readings_through of last period's bills, every accepted reading of an earlier
+    # period is covered (for the accounts billed last period); a bill without one: every accepted reading.
+    covered_below = min((latest[pk][1] or 0 for pk in recent_accounts), default=0)
+
     accepted, billed = Reading.State.ACCEPTED.value, Reading.State.BILLED.value
 
     def readings(
@@ -275,13 +317,21 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
         if not meter_ids:
             return {}
         rows = _fact_rows("readings", [accepted, billed, first_day, *params], ids=meter_ids, recent=recent)
-        return _submissions(rows, periods)
+        return _submissions(rows, periods, covers)
 
     if complete:
         subs = readings(list(meters))
     else:
-        subs = readings(list(meters), " AND (r.period >= %s OR r.state = %s)", [(period - 1).first_day, accepted])
-    history_needed = [m for m in meters if complete or not _settled(subs.get(m, []), period)]
+        subs = readings(
+            list(meters),
+            " AND (r.period >= %s OR (r.state = %s AND r.id > %s))",
+            [previous.first_day, accepted, covered_below],
+        )
+    history_needed = [
+        m
+        for m in meters
+        if complete or meter_account[m] not in recent_accounts or not _settled(subs.get(m, []), period)
+    ]
     if history_needed and not complete:
         subs.update(readings(history_needed))
     for meter_id, meter_subs in subs.items():
@@ -466,6 +516,9 @@ def _bill_chunk(
             )
         )
         todo = [pk for pk in ids if pk not in done]
+        # After the accounts' locks: every reading of theirs up to this id is committed and is read
+        # below, every later one gets a higher id (see ``billing.selectors``).
+        through = Reading.objects.aggregate(highest=models.Max("id"))["highest"]
         facts = load_facts(todo, period)
         bills: list[tuple[engine.AccountFacts, engine.AccountBill]] = []
         failures: dict[str, str] = {}
@@ -474,7 +527,7 @@ def _bill_chunk(
                 bills.append((facts[pk], engine.bill_account(facts[pk], period, tariffs)))
             except DomainError as error:
                 failures[facts[pk].number] = error.message
-        _write(run, bills)
+        _write(run, bills, through)
     billed_numbers = {f.number for f, _ in bills} if failures or run.failures else set()
     return len(bills), len(done), failures, billed_numbers
 
@@ -487,7 +540,7 @@ LINE_FIELDS = (
 )  # fmt: skip
 BILL_FIELDS = (
     "account_id", "period", "number", "run_id", "issued_at", "due_on", "opening_balance", "charged", "recalculated",
-    "penalties", "paid", "adjusted", "closing_balance", "vat", "vat_rate",
+    "penalties", "paid", "adjusted", "closing_balance", "vat", "vat_rate", "readings_through",
 )  # fmt: skip
 
 
@@ -511,8 +564,11 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.AccountBill]]) -> None:
-    """Post the chunk's ledger entries, their lines and the bills; mark the readings used as billed.
+def _write(
+    run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.AccountBill]], readings_through: int | None
+) -> None:
+    """Post the chunk's ledger entries, their lines and the bills (which cover the readings up to
+    ``readings_through``: nothing is written to the readings, see ``billing.selectors``).
 
     Rows are plain tuples. On PostgreSQL they go in by COPY, several times faster than INSERT for a
     chunk's thousands of rows (no SQL text, parameters or model instances per row); the entries' ids
@@ -531,7 +587,6 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     entries: list[tuple] = []
     lines: list[tuple[int, engine.LineDraft]] = []  # (index of the entry in ``entries``, line)
     documents: list[tuple] = []
-    readings: list[int] = []
     for facts, bill in bills:
         for draft in bill.entries:
             if draft.lines:
@@ -544,9 +599,8 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
         charged, recalculated, penalties, closing, vat = bill.figures()
         documents.append(
             (facts.id, first_day, number_prefix + facts.number, run.pk, stamp, day[bill.due_on], bill.opening_total,
-             charged, recalculated, penalties, bill.paid, bill.adjusted, closing, vat, bill.vat_rate)
+             charged, recalculated, penalties, bill.paid, bill.adjusted, closing, vat, bill.vat_rate, readings_through)
         )  # fmt: skip
-        readings += bill.billed_reading_ids
     if copy:
         ids = _next_ids(LedgerEntry, len(entries))
         _copy(LedgerEntry, ("id", *ENTRY_FIELDS), [(pk, *row) for pk, row in zip(ids, entries, strict=True)])
@@ -563,18 +617,11 @@ def _write(run: BillingRun, bills: Sequence[tuple[engine.AccountFacts, engine.Ac
     if copy:
         _copy(ChargeLine, LINE_FIELDS, line_rows)
         _copy(Bill, BILL_FIELDS, documents)
-        if readings:
-            with connection.cursor() as cursor:  # one array parameter, not thousands of IN items
-                cursor.execute(
-                    "UPDATE metering_reading SET state = %s WHERE id = ANY(%s)", [Reading.State.BILLED.value, readings]
-                )
         return
     ChargeLine.objects.bulk_create(
         [ChargeLine(**dict(zip(LINE_FIELDS, row, strict=True))) for row in line_rows], batch_size=1000
     )
     Bill.objects.bulk_create([Bill(**dict(zip(BILL_FIELDS, row, strict=True))) for row in documents], batch_size=1000)
-    for start in range(0, len(readings), 5000):
-        Reading.objects.filter(pk__in=readings[start : start + 5000]).update(state=Reading.State.BILLED)
 
 
 class _IsoDays(dict):

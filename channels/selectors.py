@@ -9,6 +9,7 @@ from typing import Any
 
 from billing.models import LedgerEntry
 from customers.models import Account, AccountLink
+from metering import selectors as metering_selectors
 from metering.models import Meter, Reading
 
 from .commands import ACCOUNT
@@ -69,12 +70,8 @@ def last_payment(account: Account) -> LastPayment | None:
 
 
 def latest_readings(meter: Meter) -> dict[str, Reading]:
-    """The latest counted reading per zone of one meter."""
-    latest: dict[str, Reading] = {}
-    rows = Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")
-    for row in rows[: 3 * len(meter.zones)]:
-        latest.setdefault(row.zone, row)
-    return latest
+    """The latest counted reading per zone of one meter, with the state a customer sees."""
+    return metering_selectors.last_readings([meter]).get(meter.pk, {})
 
 
 def account_for_public_form(number: str) -> Account | None:

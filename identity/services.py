@@ -336,6 +336,7 @@ def withdraw_consent(*, user: User, consent_id: int) -> Consent:
 
 def export_personal_data(*, user: User) -> dict[str, Any]:
     """Everything stored about the user and their linked accounts, as plain JSON-able data."""
+    from billing import selectors as billing_selectors
     from customers.models import AccountLink
     from metering.models import Reading
 
@@ -363,7 +364,9 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 "readings": [
                     {"meter": r.meter.serial, "zone": r.zone, "value": r.value, "taken_on": r.taken_on.isoformat(),
                      "period": str(r.period), "source": r.source, "state": r.state}
-                    for r in Reading.objects.filter(meter__account=link.account, entered_by=user).select_related("meter")
+                    for r in billing_selectors.as_shown(
+                        Reading.objects.filter(meter__account=link.account, entered_by=user).select_related("meter")
+                    )
                 ],
             }
             for link in links

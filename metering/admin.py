@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing import selectors as billing_selectors
 from core.errors import DomainError
 
 from .models import Meter, Reading, SubmissionWindow
@@ -88,15 +89,41 @@ class MeterAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/metering/correct_readings.html", context)
 
 
+class ShownStateFilter(admin.SimpleListFilter):
+    """By the state as the customer sees it (``ReadingAdmin.shown_state``), not the stored one."""
+
+    title = gettext_lazy("состояние")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Reading.State.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == Reading.State.BILLED:
+            return queryset.filter(billed=True)
+        if value == Reading.State.ACCEPTED:
+            return queryset.filter(state=value, billed=False)
+        return queryset.filter(state=value) if value else queryset
+
+
 @admin.register(Reading)
 class ReadingAdmin(admin.ModelAdmin):
     """Read-only here: readings change only through the metering services (audited)."""
 
-    list_display = ("meter", "zone", "value", "taken_on", "period", "source", "state", "entered_by")
-    list_filter = ("state", "source", "zone")
+    list_display = ("meter", "zone", "value", "taken_on", "period", "source", "shown_state", "entered_by")
+    list_filter = (ShownStateFilter, "source", "zone")
     search_fields = ("meter__serial", "meter__account__number")
     date_hierarchy = "taken_on"
     list_select_related = ("meter", "entered_by")
+
+    def get_queryset(self, request):
+        return billing_selectors.with_billed(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("состояние"), ordering="state")
+    def shown_state(self, obj: Reading) -> str:
+        """The state as the customer sees it: an accepted reading a bill took into account is billed."""
+        return str(Reading.State.BILLED.label if obj.billed else obj.get_state_display())
 
     def has_add_permission(self, request):
         return False

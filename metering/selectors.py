@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
+from billing import selectors as billing_selectors
 from core import sql
 from core.periods import Period
 from customers.models import Account, AccountLink
@@ -72,13 +73,12 @@ def active_meters(account: Account) -> list[Meter]:
 
 
 def last_readings(meters: list[Meter]) -> dict[int, dict[str, Reading]]:
-    """The last counted reading per zone of each meter."""
+    """The last counted reading per zone of each meter, with the state a customer sees."""
     latest: dict[int, dict[str, Reading]] = defaultdict(dict)
     # One submission holds all zones, so the newest few rows per meter cover every zone.
     for meter in meters:
-        for row in Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")[
-            : 3 * len(meter.zones)
-        ]:
+        rows = Reading.objects.filter(meter=meter, state__in=Reading.COUNTED).order_by("-taken_on", "-id")
+        for row in billing_selectors.as_shown(rows, limit=3 * len(meter.zones)):
             latest[meter.pk].setdefault(row.zone, row)
     return latest
 
@@ -119,7 +119,7 @@ def reading_history(meter: Meter, *, limit: int = 36) -> list[HistoryEntry]:
 
     Replaced and rejected submissions are listed too (with their state) but never count as "previous".
     """
-    rows = list(meter.readings.select_related(None).order_by("taken_on", "id"))
+    rows = billing_selectors.as_shown(meter.readings.select_related(None).order_by("taken_on", "id"))
     entries: dict[uuid.UUID, HistoryEntry] = {}
     previous: dict[str, int] = {}
     for row in rows:

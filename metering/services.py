@@ -2,8 +2,11 @@
 
 The portal, the form without login, SMS, e-mail, the API, the back office and the file import
 all call :func:`submit_readings` (one meter) or :func:`import_readings` (many rows), which apply
-``rules.evaluate`` inside a transaction holding the meter's row lock, store the readings and write
-the audit entry. Channels only translate the result or the :class:`~core.errors.DomainError`.
+``rules.evaluate`` inside a transaction holding the row locks of the meter and its account, store
+the readings and write the audit entry. Channels only translate the result or the
+:class:`~core.errors.DomainError`. The account's lock is what lets a close tell which readings it
+billed without writing to them (see ``billing.selectors``): every write of readings takes it,
+corrections by staff too.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.pricing import ZoneCost, cost_of, total
+from billing.selectors import covered_by_bill, covered_sql
 from core import sql
 from core.audit import audit
 from core.errors import DomainError
@@ -93,40 +97,55 @@ def _submissions(rows: Iterable[Any]) -> list[list[Any]]:
 
 
 # What meter_context reads of each reading: named tuples, not model instances (a year of readings
-# is read on every submission).
+# is read on every submission). ``billed``: whether a bill took the reading into account, asked only
+# of the readings sent since ``today_from`` (the ones a customer may still correct), None for others.
 _CONTEXT_FIELDS = ("id", "submission", "zone", "value", "taken_on", "state", "entered_by_id", "submitted_at")
+_CONTEXT_COLUMNS = (*_CONTEXT_FIELDS, "billed")
 
 
-def context_rows(readings: QuerySet[Reading]) -> list[Any]:
+def context_rows(readings: QuerySet[Reading], *, today_from: dt.datetime | None = None) -> list[Any]:
     """The rows :func:`meter_context` takes, oldest first."""
-    return list(readings.order_by("taken_on", "id").values_list(*_CONTEXT_FIELDS, named=True))
+    billed: Any = Value(None, output_field=BooleanField())
+    if today_from is not None:
+        billed = Case(When(submitted_at__gte=today_from, then=covered_by_bill()), output_field=BooleanField())
+    rows = readings.annotate(billed=billed).order_by("taken_on", "id")
+    return list(rows.values_list(*_CONTEXT_COLUMNS, named=True))
 
 
-ContextRow = collections.namedtuple("ContextRow", _CONTEXT_FIELDS)  # type: ignore[misc]
+ContextRow = collections.namedtuple("ContextRow", _CONTEXT_COLUMNS)  # type: ignore[misc]
 
 _RECENT_SQL = """
-SELECT {columns} FROM {reading} r
+SELECT {columns}, CASE WHEN r.{submitted_at} >= %s THEN {covered} END FROM {reading} r
 WHERE r.{meter} = %s AND r.{state} IN (%s, %s) AND r.{taken_on} >= %s
 ORDER BY r.{taken_on}, r.{id}
 """
 
 
-def recent_rows(meter_id: int, since: dt.date) -> list[Any]:
+def recent_rows(meter: Meter, since: dt.date, today_from: dt.datetime) -> list[Any]:
     """``context_rows`` of a meter's counted readings taken on or after ``since``, in plain SQL (see ``sql``)."""
     cols = sql.columns(Reading, "r", _CONTEXT_FIELDS)
     query = _recent_sql(connection.vendor)
+    params = [sql.param(Reading, "submitted_at", today_from), meter.account_id, meter.pk, *Reading.COUNTED]
     with connection.cursor() as cursor:
-        cursor.execute(query, [meter_id, *Reading.COUNTED, sql.param(Reading, "taken_on", since)])
-        return [ContextRow(*cols.values(row)) for row in cursor.fetchall()]
+        cursor.execute(query, [*params, sql.param(Reading, "taken_on", since)])
+        return [
+            ContextRow(*cols.values(row[:-1]), None if row[-1] is None else bool(row[-1])) for row in cursor.fetchall()
+        ]
 
 
 @functools.cache
 def _recent_sql(vendor: str) -> str:
     return _RECENT_SQL.format(
         columns=sql.columns(Reading, "r", _CONTEXT_FIELDS).sql,
+        covered=covered_sql("r", "%s"),
         reading=sql.table(Reading),
-        **{name: sql.column(Reading, name) for name in ("meter", "state", "taken_on", "id")},
+        **{name: sql.column(Reading, name) for name in ("meter", "state", "taken_on", "id", "submitted_at")},
     )
+
+
+def today_from(today: dt.date) -> dt.datetime:
+    """The first moment of ``today`` in the company's time zone."""
+    return timezone.make_aware(dt.datetime.combine(today, dt.time()))
 
 
 _LOCK_SQL = "SELECT {meter_columns}, {account_columns} FROM {meter} m JOIN {account} a ON a.{pk} = m.{account_id} WHERE m.{pk} = %s{lock}"
@@ -168,7 +187,7 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[An
     reads them; without them this function queries them.
     """
     if rows is None:
-        rows = recent_rows(meter.pk, today - dt.timedelta(days=HISTORY_DAYS))
+        rows = recent_rows(meter, today - dt.timedelta(days=HISTORY_DAYS), today_from(today))
     submissions = _submissions(rows)
     replaceable: list[Reading] = []
     if submissions and getattr(actor, "is_authenticated", False):
@@ -178,8 +197,11 @@ def meter_context(meter: Meter, *, actor: Any, today: dt.date, rows: Sequence[An
             head.entered_by_id == actor.pk
             and head.state == Reading.State.ACCEPTED
             and timezone.localdate(head.submitted_at) == today
+            and head.billed is False  # None: not asked (rows read without ``today_from``)
         ):
-            replaceable = [Reading(meter=meter, **row._asdict()) for row in last]
+            replaceable = [
+                Reading(meter=meter, **{name: getattr(row, name) for name in _CONTEXT_FIELDS}) for row in last
+            ]
             submissions = submissions[:-1]
 
     previous: dict[str, rules.Previous] = {}
@@ -483,7 +505,7 @@ def correct_readings(
     """Staff correction of a meter's latest submission, at any time, with a reason in the audit log.
 
     The submission is looked up within its meter (the meter's index): there is no index on
-    ``submission`` alone, which every reading written and every reading marked billed would pay for.
+    ``submission`` alone, which every reading written would pay for.
     """
     if not getattr(actor, "is_staff", False):
         raise DomainError("forbidden", _("Исправлять показания задним числом могут только сотрудники."))
@@ -685,8 +707,9 @@ ORDER BY m.id{lock}
 
 
 def _lock_meters(numbers: Sequence[str], today: dt.date) -> dict[tuple[str, str], MeterFacts]:
-    """The active meters of these accounts, locked for the transaction, by (account number, serial)."""
-    lock = " FOR UPDATE OF m" if connection.features.has_select_for_update_of else ""
+    """The active meters of these accounts, locked for the transaction with their accounts (as every
+    write of readings locks them: see ``billing.selectors``), by (account number, serial)."""
+    lock = " FOR UPDATE OF m, a" if connection.features.has_select_for_update_of else ""
     meters: dict[tuple[str, str], MeterFacts] = {}
     with connection.cursor() as cursor:
         for clause, params in _id_lists(numbers):

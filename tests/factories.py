@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import factory
 
-from billing.models import TariffCategory, TariffPrice
+from billing.models import Bill, BillingRun, TariffCategory, TariffPrice
 from core.periods import Period
 from customers.models import Account, AccountLink, Customer, Premise
 from identity.models import User
@@ -137,3 +137,14 @@ def add_submission(
     }  # fmt: skip
     Reading.objects.bulk_create(Reading(zone=zone, value=value, **common) for zone, value in values.items())
     return submission
+
+
+def issue_bill(account, period, *, readings_through=None):
+    """A bill of the account for the period (zero amounts) that took its readings up to ``readings_through``."""
+    run, _ = BillingRun.objects.get_or_create(period=period, defaults={"state": BillingRun.State.CLOSED})
+    zero = Decimal(0)
+    return Bill.objects.create(
+        account=account, period=period, number=f"{period.year}{period.month:02d}{account.number}", run=run,
+        due_on=period.last_day, opening_balance=zero, charged=zero, recalculated=zero, penalties=zero, paid=zero,
+        adjusted=zero, closing_balance=zero, vat=zero, vat_rate=Decimal(22), readings_through=readings_through,
+    )  # fmt: skip

@@ -45,7 +45,7 @@ def sub(period, values, *, billed=True, day=20):
     """A submission for ``period`` ("YYYY-MM") taken on ``day`` of that month."""
     p = Period.parse(period)
     order = next(_order)
-    return engine.SubmissionFacts(p, p.day(day), order, dict(values), billed, (order,))
+    return engine.SubmissionFacts(p, p.day(day), order, dict(values), billed)
 
 
 def account(meters, submissions, *, residents=2, opened=dt.date(2020, 1, 1), billed=(), posted=None, **money):

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from billing import engine
 from billing.models import Bill, BillingRun, LedgerEntry
+from billing.selectors import as_shown
 from billing.services import close_period, post_payment
 from core.errors import DomainError
 from core.models import AuditEntry
@@ -47,7 +48,10 @@ def test_close_bills_every_account_from_readings_or_the_average(two_accounts, cl
     assert other.charged == D("1200.00")
     [line] = LedgerEntry.objects.get(account=silent.account, kind="charge").lines.all()
     assert (line.basis, line.volume) == ("average", 200)
-    assert not Reading.objects.filter(meter=meter, state=Reading.State.ACCEPTED).exists()
+    # The reading is billed now (as every page shows it), though the close wrote nothing to it.
+    [shown] = as_shown(Reading.objects.filter(meter=meter, value=11_450))
+    assert shown.state == Reading.State.BILLED
+    assert Reading.objects.get(pk=shown.pk).state == Reading.State.ACCEPTED
     assert AuditEntry.objects.filter(action="billing.close_finished").count() == 1
 
 

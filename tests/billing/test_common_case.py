@@ -122,7 +122,7 @@ def any_account(draw):
     elif change == "billed_now":
         new = next(s for s in subs if not s.billed and s.period == PERIOD)
         subs.remove(new)
-        subs.append(engine.SubmissionFacts(new.period, new.taken_on, new.order, new.values, True, new.reading_ids))
+        subs.append(engine.SubmissionFacts(new.period, new.taken_on, new.order, new.values, True))
     elif change == "gap":
         account.submissions[meter.id] = [s for s in subs if s.period != PERIOD - 1]
     elif change == "second_meter":

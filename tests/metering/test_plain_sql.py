@@ -6,15 +6,17 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
 
+from core.periods import Period
 from customers.models import Account
 from metering.models import Meter, Reading
 from metering.selectors import meter_for_user
 from metering.services import context_rows, lock_meter, recent_rows
-from tests.factories import AccountFactory, MeterFactory, UserFactory, add_submission, history, link
+from tests.factories import AccountFactory, MeterFactory, UserFactory, add_submission, history, issue_bill, link
 
 
 def fields_of(instance, model):
@@ -53,8 +55,11 @@ states = st.sampled_from([s.value for s in Reading.State])
     scheme=st.sampled_from([1, 2, 3]),
     rows=st.lists(st.tuples(st.integers(0, 500), states, st.booleans()), max_size=8),
     since_days=st.integers(0, 500),
+    bill=st.none() | st.tuples(st.integers(0, 20), st.integers(0, 12)),
+    asked=st.booleans(),
 )
-def test_recent_rows_are_the_querysets_context_rows(db, scheme, rows, since_days):
+def test_recent_rows_are_the_querysets_context_rows(db, scheme, rows, since_days, bill, asked):
+    """Also whether a bill took each reading sent since ``today_from`` (all of them when asked, none otherwise)."""
     meter = MeterFactory(scheme=scheme)
     user = UserFactory()
     today = dt.date(2026, 11, 20)
@@ -66,10 +71,18 @@ def test_recent_rows_are_the_querysets_context_rows(db, scheme, rows, since_days
             state=state,
             entered_by=user if by_user else None,
         )
+    if bill is not None:
+        months_back, readings = bill
+        ids = sorted(Reading.objects.filter(meter=meter).values_list("pk", flat=True))
+        issue_bill(meter.account, Period.of(today) - months_back, readings_through=([0, *ids])[min(readings, len(ids))])
     since = today - dt.timedelta(days=since_days)
-    plain = recent_rows(meter.pk, since)
-    orm = context_rows(Reading.objects.filter(meter=meter, state__in=Reading.COUNTED, taken_on__gte=since))
+    sent_from = timezone.now() + dt.timedelta(hours=-1 if asked else 1)
+    plain = recent_rows(meter, since, sent_from)
+    orm = context_rows(
+        Reading.objects.filter(meter=meter, state__in=Reading.COUNTED, taken_on__gte=since), today_from=sent_from
+    )
     assert plain == orm
+    assert all((row.billed is None) is not asked for row in plain)
     assert [row._asdict() for row in plain] == [row._asdict() for row in orm]  # same names, same types
     assert all(type(a.submission) is type(b.submission) for a, b in zip(plain, orm, strict=True))
     assert all(a.submitted_at.tzinfo is not None for a in plain)

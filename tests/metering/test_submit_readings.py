@@ -14,7 +14,7 @@ from core.periods import Period
 from metering.models import Reading, SubmissionWindow
 from metering.services import ImportRow, correct_readings, import_readings, submit_readings
 from tests.conftest import TODAY, Clock
-from tests.factories import MeterFactory, UserFactory, add_submission, history
+from tests.factories import MeterFactory, UserFactory, add_submission, history, issue_bill
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +126,18 @@ def test_same_day_correction_replaces_own_submission_even_with_a_lower_value(met
     assert second.preview.evaluation.volume == 100  # against 11 200, not against the replaced 11 500
     corrected = AuditEntry.objects.get(action="reading.corrected")
     assert corrected.changes["replaced"] == {"total": 11_500}
+
+
+def test_a_submission_a_bill_took_is_not_corrected_even_the_same_day(meter, customer):
+    first = submit_readings(meter=meter, values=["11500"], channel="portal", actor=customer)
+    highest = Reading.objects.filter(submission=first.id).get().pk
+    issue_bill(meter.account, first.period, readings_through=highest)  # a close took it
+
+    second = submit_readings(meter=meter, values=["11600"], channel="portal", actor=customer)
+
+    assert not second.replaced
+    assert Reading.objects.get(submission=first.id).state == Reading.State.ACCEPTED  # kept, and billed
+    assert second.preview.evaluation.volume == 100  # against the billed 11 500
 
 
 def test_same_day_correction_is_never_below_the_reading_before_it(meter, customer):
