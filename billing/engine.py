@@ -51,7 +51,7 @@ SINGLE_ZONE = ZONES_BY_SCHEME[1][0]
 # --- Facts --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MeterFacts:
     id: int
     scheme: int
@@ -127,7 +127,7 @@ class PostedLine:
         return (self.meter_id, self.zone, self.basis, self.tier, self.date_from)
 
 
-@dataclass
+@dataclass(slots=True)
 class AccountFacts:
     id: int
     number: str
@@ -258,7 +258,7 @@ class LineDraft(NamedTuple):
         return str(ChargeLine.Tier(self.tier).label) if self.tier else ""
 
 
-@dataclass
+@dataclass(slots=True)
 class EntryDraft:
     kind: str  # a LedgerEntry.Kind value
     for_period: Period
@@ -266,7 +266,7 @@ class EntryDraft:
     lines: list[LineDraft] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class AccountBill:
     period: Period
     entries: list[EntryDraft]
@@ -387,7 +387,7 @@ def price_volumes(
 # --- Volumes per period -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class PeriodVolumes:
     basis: str
     volumes: dict[str, int]
@@ -396,7 +396,7 @@ class PeriodVolumes:
     multiplier: Decimal = Decimal(1)
 
 
-@dataclass
+@dataclass(slots=True)
 class MeterStretch:
     """What the meter's readings say about each period from its last settled reading up to now."""
 
@@ -694,12 +694,14 @@ def _line_order(key: tuple) -> tuple:
 
 def penalty_for_period(facts: AccountFacts, period: Period, tariffs: Tariffs) -> Decimal:
     """The penalty for the days of ``period`` on the account's overdue debt, in kopecks."""
-    if facts.opening_base <= 0 and not any(amount > 0 for _, _, amount in facts.movements):
+    added = [amount for _kind, _day, amount in facts.movements if amount > 0]
+    if facts.opening_base <= 0 and not added:
         return ZERO
-    movements = [(day, amount) for _, day, amount in facts.movements]
-    debts = list(facts.debts) + [
-        rules.Debt(tariffs.due_date(period), amount) for kind, _, amount in facts.movements if amount > 0
-    ]
+    movements = [(day, amount) for _kind, day, amount in facts.movements]
+    debts = facts.debts
+    if added:
+        due = tariffs.due_date(period)
+        debts = [*debts, *(rules.Debt(due, amount) for amount in added)]
     try:
         total = rules.penalty_total(
             first_day=period.first_day,

@@ -297,7 +297,9 @@ class Bill(models.Model):
         db_index=False,
     )
     period = PeriodField(_("расчётный период"))
-    number = models.CharField(_("номер"), max_length=20, unique=True)
+    # The period and the account's number ("202611" + "6300000101"): unique as (account, period) is,
+    # so no index of its own (a close would write one entry a bill; nothing looks bills up by it).
+    number = models.CharField(_("номер"), max_length=20)
     # Neither a database constraint nor an index (see the note above LedgerEntry): bills are found by
     # account and period; the ORM's PROTECT stays.
     run = models.ForeignKey(

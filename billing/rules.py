@@ -167,8 +167,11 @@ def penalty_total(
     Added day by day in the same order, so it is the very same Decimal as summing the days.
     """
     total = Decimal(0)
+    ordered = sorted(movements) if len(movements) > 1 else movements
+    if _never_overdue(first_day, last_day, opening, ordered, debts, settings.BILLING_PENALTY_FIRST_DAY):
+        return total  # the common case, decided before the walk is set up
     for _start, count, _rate, _first, _second, amount in _penalty_stretches(
-        first_day, last_day, opening, movements, debts, key_rates
+        first_day, last_day, opening, ordered, debts, key_rates
     ):
         for _ in range(count):
             total += amount
@@ -240,16 +243,18 @@ def _never_overdue(
     The debts not yet overdue on the last day are also not overdue on any earlier day; when they
     cover the highest balance the stretch can reach, ``_unpaid_due_by`` is zero on every day.
     """
-    cover = sum(
-        (d.amount for d in debts if d.due_on > last_day - dt.timedelta(days=first_threshold) and d.amount > 0),
-        Decimal(0),
-    )
+    not_overdue_after = last_day - dt.timedelta(days=first_threshold)
+    cover = Decimal(0)
+    for debt in debts:  # plain loops: asked for nearly every account of a close
+        if debt.due_on > not_overdue_after and debt.amount > 0:
+            cover += debt.amount
     balance = peak = opening
     for day, amount in ordered:
         if day >= last_day:  # a movement counts from the next day on: after the stretch
             break
         balance += amount
-        peak = max(peak, balance)
+        if balance > peak:
+            peak = balance
     return peak <= cover
 
 

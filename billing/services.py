@@ -332,8 +332,15 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
         for m in meters
         if complete or meter_account[m] not in recent_accounts or not _settled(subs.get(m, []), period)
     ]
-    if history_needed and not complete:
-        subs.update(readings(history_needed))
+    if history_needed and not complete:  # the rest of their history: what the recent readings left out
+        older = readings(
+            history_needed,
+            " AND r.period < %s AND (r.state <> %s OR r.id <= %s)",
+            [previous.first_day, accepted, covered_below],
+        )
+        for meter_id, meter_subs in older.items():
+            merged = subs[meter_id] = meter_subs + subs.get(meter_id, [])
+            merged.sort(key=_submission_key)
     for meter_id, meter_subs in subs.items():
         facts[meter_account[meter_id]].submissions[meter_id] = meter_subs
 

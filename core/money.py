@@ -15,6 +15,8 @@ ZERO = Decimal("0.00")
 
 def kopecks(amount: Decimal | int) -> Decimal:
     """Round an amount in roubles to whole kopecks (half-up)."""
+    if type(amount) is Decimal:  # nearly always (a close rounds millions of amounts): no conversion
+        return amount.quantize(KOPECK, rounding=ROUND_HALF_UP)
     if isinstance(amount, float):  # pragma: no cover - a programming error, never data
         raise TypeError("money must be Decimal, not float")
     return Decimal(amount).quantize(KOPECK, rounding=ROUND_HALF_UP)
