@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 
@@ -60,7 +61,7 @@ def with_billed(readings: QuerySet[Reading]) -> QuerySet[Reading]:
 def as_shown(readings: QuerySet[Reading], limit: int | None = None) -> list[Reading]:
     """The (first ``limit``) readings with the state a customer sees: an accepted reading a bill
     took into account is "billed"."""
-    rows = list(with_billed(readings)[:limit])
+    rows: list[Any] = list(with_billed(readings)[:limit])  # with the annotation ``billed``
     for row in rows:
         if row.billed:
             row.state = Reading.State.BILLED

@@ -333,12 +333,12 @@ def load_facts(account_ids: Sequence[int], period: Period, *, complete: bool = F
         if complete or meter_account[m] not in recent_accounts or not _settled(subs.get(m, []), period)
     ]
     if history_needed and not complete:  # the rest of their history: what the recent readings left out
-        older = readings(
+        rest = readings(
             history_needed,
             " AND r.period < %s AND (r.state <> %s OR r.id <= %s)",
             [previous.first_day, accepted, covered_below],
         )
-        for meter_id, meter_subs in older.items():
+        for meter_id, meter_subs in rest.items():
             merged = subs[meter_id] = meter_subs + subs.get(meter_id, [])
             merged.sort(key=_submission_key)
     for meter_id, meter_subs in subs.items():

@@ -3,6 +3,8 @@ latest submission through ``services.correct_readings`` (with a reason, audited)
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -121,7 +123,7 @@ class ReadingAdmin(admin.ModelAdmin):
         return billing_selectors.with_billed(super().get_queryset(request))
 
     @admin.display(description=gettext_lazy("состояние"), ordering="state")
-    def shown_state(self, obj: Reading) -> str:
+    def shown_state(self, obj: Any) -> str:  # a Reading with the annotation ``billed``
         """The state as the customer sees it: an accepted reading a bill took into account is billed."""
         return str(Reading.State.BILLED.label if obj.billed else obj.get_state_display())
 

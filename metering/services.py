@@ -129,7 +129,8 @@ def recent_rows(meter: Meter, since: dt.date, today_from: dt.datetime) -> list[A
     with connection.cursor() as cursor:
         cursor.execute(query, [*params, sql.param(Reading, "taken_on", since)])
         return [
-            ContextRow(*cols.values(row[:-1]), None if row[-1] is None else bool(row[-1])) for row in cursor.fetchall()
+            ContextRow._make((*cols.values(row[:-1]), None if row[-1] is None else bool(row[-1])))
+            for row in cursor.fetchall()
         ]
 
 
