@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import favicon, healthz
 from notifications.views import local_sms
 
 # admin.site is identity.backoffice.BackofficeSite (titles, second factor for staff).
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("dev/sms/", local_sms, name="local_sms"),  # 404 unless DEBUG with the local SMS backend
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),

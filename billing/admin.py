@@ -35,6 +35,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class PeriodFilter(admin.SimpleListFilter):
+    """By billing period: the closed ones and the open one after them (newest first), not the
+    calendar choices ("today", "past 7 days") a date column gets, which mean nothing for a month."""
+
+    title = gettext_lazy("расчётный период")
+    parameter_name = "period"
+    LIMIT = 36  # three years; older ones by the search or the URL (?period=YYYY-MM)
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        closed = list(BillingRun.objects.order_by("-period").values_list("period", flat=True)[: self.LIMIT])
+        periods = [closed[0] + 1, *closed] if closed else []
+        return [(str(period), period.label) for period in periods]
+
+    def queryset(self, request: HttpRequest, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            return queryset.filter(period=Period.parse(value))
+        except ValueError:
+            return queryset.none()
+
+
 class TariffPriceInline(admin.TabularInline):
     model = TariffPrice
     extra = 0
@@ -170,7 +193,7 @@ class ChargeLineInline(admin.TabularInline):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("account", "period", "kind", "for_period", "amount", "posted_on", "reason", "created_by")
-    list_filter = ("kind", "period")
+    list_filter = ("kind", PeriodFilter)
     search_fields = ("account__number", "reference")
     list_select_related = ("account", "created_by")
     inlines = [ChargeLineInline]
@@ -217,6 +240,6 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(Bill)
 class BillAdmin(ReadOnlyAdmin):
     list_display = ("number", "account", "period", "charged", "paid", "closing_balance", "due_on")
-    list_filter = ("period",)
+    list_filter = (PeriodFilter,)
     search_fields = ("number", "account__number")
     list_select_related = ("account",)

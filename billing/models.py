@@ -337,6 +337,12 @@ class Bill(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def accrued(self) -> Decimal:
+        """Everything the period added but payments: charges, recalculations, penalties and staff
+        corrections, so that opening + accrued + paid (negative) = closing."""
+        return self.charged + self.recalculated + self.penalties + self.adjusted
+
+    @property
     def to_pay(self) -> Decimal:
         return max(self.closing_balance, Decimal("0.00"))
 

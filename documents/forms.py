@@ -43,11 +43,11 @@ class PeriodFilterForm(forms.Form):
 
 class StatementForm(forms.Form):
     date_from = forms.DateField(
-        label=_("С"), widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        label=_("С"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         error_messages={"required": _("Укажите начало периода."), "invalid": _("Дата в виде ДД.ММ.ГГГГ.")},
     )  # fmt: skip
     date_to = forms.DateField(
-        label=_("По"), widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        label=_("По"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         error_messages={"required": _("Укажите конец периода."), "invalid": _("Дата в виде ДД.ММ.ГГГГ.")},
     )  # fmt: skip
     format = forms.ChoiceField(

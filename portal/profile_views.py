@@ -4,6 +4,7 @@ e-bills per account, sessions, login history, consents, data export."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -34,6 +35,15 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["last_name", "first_name", "middle_name", "email"]
+
+
+class ProfilePasswordForm(PasswordChangeForm):
+    """Django's password change, without its autofocus: on the profile it is one form of several
+    (on a phone the keyboard opened over the contact details)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class PhoneChangeForm(forms.Form):
@@ -85,7 +95,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     links = list(AccountLink.objects.filter(user=user).select_related("account__premise").order_by("account__number"))
     contact = ContactForm(_data_for(request, "contact"), instance=user, prefix="contact")
-    password = PasswordChangeForm(user, _data_for(request, "password"), prefix="password")
+    password = ProfilePasswordForm(user, _data_for(request, "password"), prefix="password")
     phone = PhoneChangeForm(_data_for(request, "phone"), prefix="phone")
     channels = NotificationChannelsForm(
         _data_for(request, "channels"), prefix="channels", initial_channels=preferences_for(user)

@@ -44,6 +44,19 @@ def test_staff_close_a_period_and_see_its_progress(staff, november):
     assert '<progress max="1" value="1">' in bar and "hx-get" not in bar  # done: no more polling
 
 
+def test_bills_and_entries_are_filtered_by_billing_period(staff, november):
+    staff.post(reverse("admin:billing_billingrun_close"), {"period": "2026-11"})
+    url = reverse("admin:billing_bill_changelist")
+    page = staff.get(url).content.decode()
+    # The closed period and the open one after it, by name; no calendar choices for a month column.
+    assert ">ноябрь 2026<" in page and ">декабрь 2026<" in page and "Последние 7 дней" not in page
+    assert "2026116300000101" in staff.get(url, {"period": "2026-11"}).content.decode()
+    assert "2026116300000101" not in staff.get(url, {"period": "2026-12"}).content.decode()
+    assert "2026116300000101" not in staff.get(url, {"period": "ноябрь"}).content.decode()
+    entries = staff.get(reverse("admin:billing_ledgerentry_changelist"), {"period": "2026-11"})
+    assert entries.status_code == 200 and "1500" in entries.content.decode().replace("\xa0", "")
+
+
 def test_closing_twice_from_the_back_office_is_refused_with_the_reason(staff, november):
     url = reverse("admin:billing_billingrun_close")
     staff.post(url, {"period": "2026-11"})

@@ -1,10 +1,12 @@
-"""Billing months, money formatting and the health endpoint."""
+"""Billing months, money formatting, the health endpoint and the site icon."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,3 +61,13 @@ def test_healthz_answers_503_when_the_database_is_down(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"]["reachable"] is False
+
+
+def test_every_page_has_an_icon(client):
+    """Pages link the icon; browsers that ask for /favicon.ico (the back office, a PDF) are sent to it."""
+    page = client.get("/login/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert icon.endswith("img/favicon.svg")
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == icon
+    assert (settings.BASE_DIR / "static" / "img" / "favicon.svg").read_text().startswith("<svg")

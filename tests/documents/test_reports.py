@@ -130,3 +130,12 @@ def test_another_customers_history_and_statement_are_not_found(client, two_month
     client.force_login(stranger)
     for name in ("money_history", "history_csv", "statement"):
         assert client.get(reverse(f"portal:{name}", args=[NUMBER])).status_code == 404
+
+
+def test_the_statement_form_starts_filled_in_with_the_year_so_far(client, customer, two_months, clock):
+    # A date input takes only ISO dates: a value in the Russian format would show as an empty field.
+    clock.set(dt.date(2026, 12, 4))
+    client.force_login(customer)
+    page = client.get(reverse("portal:money_history", args=[NUMBER])).content.decode()
+    assert 'type="date" name="date_from" value="2026-01-01"' in page
+    assert 'type="date" name="date_to" value="2026-12-04"' in page

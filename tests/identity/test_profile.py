@@ -29,6 +29,12 @@ def test_contacts_are_saved_and_audited(device_a):
     assert AuditEntry.objects.filter(action="user.contacts_changed").exists()
 
 
+def test_the_profile_does_not_jump_to_the_password_field(device_a):
+    # One form of several: no autofocus (on a phone the keyboard would open over the contacts).
+    html = device_a.get("/profile/").content.decode()
+    assert 'name="password-old_password"' in html and "autofocus" not in html
+
+
 def test_password_change_keeps_this_device_and_signs_out_the_others(device_a):
     device_b = Client()
     device_b.login(phone=PHONE, password=DEMO_PASSWORD)

@@ -2,12 +2,13 @@
 the preview's total to pay, the penalty forecast, and nobody else's bills."""
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
 
 from billing.models import ConsumptionNorm, KeyRate
-from billing.services import close_period, post_payment
+from billing.services import close_period, post_adjustment, post_payment
 from core.money import format_rub
 from core.periods import Period
 from metering.models import Reading
@@ -35,6 +36,15 @@ def test_dashboard_shows_the_debt_and_the_last_bill(client, customer, billed):
     assert 'href="/a/6300000101/bills/2026-11/"' in page
 
 
+def test_a_paid_last_bill_is_not_asked_for_again(client, customer, billed):
+    post_payment(account=billed.account, amount=D("1500"), paid_on=dt.date(2026, 12, 5), reference="p-0")
+    client.force_login(customer)
+    page = client.get("/a/6300000101/").content.decode()
+    assert "Задолженности нет" in page
+    assert "за ноябрь 2026" in page and format_rub(D("1500")) + ", оплачен" in page
+    assert "к оплате" not in page
+
+
 def test_overpayment_is_shown_as_such(client, customer, billed):
     post_payment(account=billed.account, amount=D("2000"), paid_on=dt.date(2026, 12, 5), reference="p-1")
     client.force_login(customer)
@@ -51,6 +61,22 @@ def test_bills_archive_and_a_bill_with_its_zone_lines(client, customer, billed):
     for text in ("11200", "11450", ">250<", "6,00", format_rub(D("1500")), "по показаниям", "2026116300000101"):
         assert text in page
     assert "В том числе НДС 22 %: " + format_rub(D("270.49")) in page
+
+
+def test_the_archive_row_adds_up_to_the_kopeck(client, customer, billed, clock):
+    # December: 11 450 -> 11 533 = 83 kWh x 6.00 = 498.00, and a staff correction of +12.34 ₽.
+    # The row: 1 500.00 at the start + 510.34 added in the period - 0 paid = 2 010.34 to pay.
+    add_submission(billed, dt.date(2026, 12, 20), {"total": 11_533}, state=Reading.State.ACCEPTED)
+    post_adjustment(
+        account=billed.account, amount=D("12.34"), reason="Акт сверки", actor=None, day=dt.date(2026, 12, 21)
+    )
+    clock.set(dt.date(2027, 1, 2))
+    close_period(period=Period(2026, 12))
+    client.force_login(customer)
+    archive = client.get("/a/6300000101/bills/").content.decode()
+    row = archive[archive.index("Декабрь 2026") :].split("</tr>")[0]
+    figures = re.findall(r'<td class="num">(?:<strong>)?([^<]*)<', row)
+    assert figures == [format_rub(D(x)) for x in ("1500", "510.34", "0", "2010.34")]
 
 
 def test_someone_elses_bill_is_not_found(client, billed):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,6 +141,23 @@ def test_every_message_is_translated_and_compiled():
         != [english for _, english in _forms(entry)]
     ]
     assert not stale, "django.mo is out of date: run manage.py compilemessages -l en"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed (apt-get install gettext)")
+def test_every_message_in_the_code_is_in_the_catalogue(tmp_path):
+    """makemessages over a copy of the sources adds no message the committed .po lacks."""
+    root = Path(settings.BASE_DIR)
+    copy = tmp_path / "src"
+    shutil.copytree(
+        root, copy, ignore=shutil.ignore_patterns(".*", "var", "node_modules", "__pycache__", "*.sqlite3", "tests")
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete", "-v", "0"],
+        cwd=copy, check=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "abonent.settings"},
+    )  # fmt: skip
+    committed = {entry["msgid"] for entry in _po_entries(LOCALE_DIR / "django.po")}
+    found = {entry["msgid"] for entry in _po_entries(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")}
+    assert sorted(found - committed) == [], "run manage.py makemessages -l en and translate the new messages"
 
 
 def test_an_english_browser_still_gets_russian_until_the_customer_switches(client: Client) -> None:

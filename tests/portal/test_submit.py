@@ -114,6 +114,7 @@ def test_after_the_window_the_page_says_which_period_it_counts_for(cabinet, url,
     clock.set(dt.date(2026, 11, 26))
     html = cabinet.post(url, {"total": "11300", "action": "preview"}).content.decode()
     assert "эти показания будут учтены за декабрь 2026" in html
+    assert "Показания будут учтены за декабрь 2026." not in html  # said once, with the reason
     response = cabinet.post(url, {"total": "11300", "action": "submit"}, follow=True)
     assert "Показания приняты за декабрь 2026." in response.content.decode()
 
