@@ -52,6 +52,20 @@ def format_rub(amount: Decimal | int | None, *, sign: bool = False) -> str:
     return ("+" + text) if sign and value > 0 else text
 
 
+def format_price(price: Decimal | int | None) -> str:
+    """A tariff as stored (to 1/100 of a kopeck): ``6.4321`` -> ``'6,4321'``, ``7.2000`` -> ``'7,20'``.
+
+    Kopecks always, fractions of a kopeck only where there are any: a line's amount is the volume
+    times exactly the price shown, so the price is never rounded for display.
+    """
+    if price is None:
+        return "—"
+    text = f"{Decimal(price):.4f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(2, "0")
+    return f"{whole},{frac}"
+
+
 def format_kwh(volume: int | Decimal | None) -> str:
     if volume is None:
         return "—"

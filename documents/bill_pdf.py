@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from billing.models import ChargeLine
 from billing.selectors import BillDetail
-from core.money import format_rub
+from core.money import format_price, format_rub
 from customers.models import Account
 from metering.zones import zone_label
 
@@ -95,10 +94,6 @@ def _value(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
-def _price(price: Decimal) -> str:
-    return f"{price:.4f}".replace(".", ",")
-
-
 def _lines_table(page: _Page, lines: Sequence[ChargeLine]) -> None:
     page.need(24)
     for title, x, right in COLUMNS:
@@ -118,7 +113,7 @@ def _lines_table(page: _Page, lines: Sequence[ChargeLine]) -> None:
             _value(line.previous_value),
             _value(line.current_value),
             str(line.volume),
-            _price(line.price),
+            format_price(line.price),
             format_rub(line.amount),
         ]
         for (_title, x, right), cell in zip(COLUMNS, cells, strict=True):

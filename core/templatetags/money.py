@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from core.money import format_kwh, format_rub
+from core.money import format_kwh, format_price, format_rub
 
 register = template.Library()
 
@@ -10,6 +10,11 @@ register = template.Library()
 @register.filter
 def rub(amount: Decimal | None) -> str:
     return format_rub(amount)
+
+
+@register.filter
+def price(value: Decimal | None) -> str:
+    return format_price(value)
 
 
 @register.filter

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.money import format_rub, kopecks
+from core.money import format_price, format_rub, kopecks
 from core.periods import Period
 
 
@@ -46,6 +46,20 @@ def test_money_is_rounded_half_up_to_kopecks_and_shown_the_russian_way():
 def test_formatted_money_reads_back_as_the_same_amount(amount):
     text = format_rub(amount).replace("\u00a0", "").replace("₽", "").replace(",", ".").replace("−", "-")
     assert Decimal(text) == amount
+
+
+@given(st.decimals(min_value=0, max_value=10_000, places=4))
+def test_a_price_is_shown_exactly_with_at_least_kopecks(price):
+    text = format_price(price)
+    whole, frac = text.split(",")
+    assert 2 <= len(frac) <= 4 and (len(frac) == 2 or not frac.endswith("0"))
+    assert Decimal(f"{whole}.{frac}") == price  # never rounded: volume x the price shown = the amount
+
+
+def test_prices_the_russian_way():
+    assert [format_price(Decimal(x)) for x in ("6.4321", "7.2000", "6.4320", "5", "0.0005")] == [
+        "6,4321", "7,20", "6,432", "5,00", "0,0005",
+    ]  # fmt: skip
 
 
 @pytest.mark.django_db

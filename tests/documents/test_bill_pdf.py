@@ -49,7 +49,7 @@ def test_the_pdf_shows_the_bill_figures_as_the_ledger_has_them(november_bill, pd
     assert f"В том числе НДС 22 %: {rub(november_bill.vat)}." in lines
     # The zone line: previous and current readings, volume, price and amount, basis "по показаниям".
     line = next(line for line in lines if "круглосуточно" in line)
-    assert line.endswith("по показаниям 11200 11450 250 6,0000 1 500,00 ₽")
+    assert line.endswith("по показаниям 11200 11450 250 6,00 1 500,00 ₽")
     assert "по среднемесячному потреблению" in text and "по нормативу" in text
 
 

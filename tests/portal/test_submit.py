@@ -39,6 +39,7 @@ def test_preview_shows_consumption_and_cost_and_stores_nothing(cabinet, url, met
     assert "Расчёт по введённым показаниям" in html
     assert re.search(r'<td class="num">192</td>', html)
     assert format_rub(Decimal("1234.96")) in html  # 192 kWh x 6.4321 ₽, rounded to kopecks
+    assert '<td class="num">6,4321</td>' in html  # the price as charged, not rounded to 6,43
     assert "1\u00a0234,96\u00a0₽" in html
     assert "Показания будут учтены за ноябрь 2026." in html
     assert not accepted(meter).exists()
