@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.errors import DomainError
-from identity.phones import normalize_phone
+from core.forms import DateField
+from identity.forms import PhoneField
 from metering.models import Reading
 from portal.forms import ReadingsForm
 
@@ -18,12 +18,7 @@ from .models import ReadingImport
 class StaffReadingsForm(ReadingsForm):
     """The portal's readings form (a field per zone) plus the day the customer read the meter."""
 
-    taken_on = forms.DateField(
-        label=gettext_lazy("Дата снятия показаний"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        error_messages={"invalid": gettext_lazy("Дата в виде ДД.ММ.ГГГГ.")},
-    )
+    taken_on = DateField(label=gettext_lazy("Дата снятия показаний"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,14 +42,6 @@ class UploadForm(forms.Form):
 
 
 class PhoneForm(forms.Form):
-    phone = forms.CharField(
-        label=gettext_lazy("Телефон"),
-        max_length=24,
-        help_text=gettext_lazy("В любом написании: 8 (999) 000-00-01, +7 999 000 00 01…"),
+    phone = PhoneField(
+        label=gettext_lazy("Телефон"), help_text=gettext_lazy("В любом написании: 8 (999) 000-00-01, +7 999 000 00 01…")
     )
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except DomainError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField
 from core.periods import Period
 
 MAX_STATEMENT_DAYS = 366 * 5
@@ -42,14 +43,8 @@ class PeriodFilterForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("С"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        error_messages={"required": _("Укажите начало периода."), "invalid": _("Дата в виде ДД.ММ.ГГГГ.")},
-    )  # fmt: skip
-    date_to = forms.DateField(
-        label=_("По"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        error_messages={"required": _("Укажите конец периода."), "invalid": _("Дата в виде ДД.ММ.ГГГГ.")},
-    )  # fmt: skip
+    date_from = DateField(label=_("С"), error_messages={"required": _("Укажите начало периода.")})
+    date_to = DateField(label=_("По"), error_messages={"required": _("Укажите конец периода.")})
     format = forms.ChoiceField(
         label=_("Формат"), choices=[("pdf", "PDF"), ("xlsx", "Excel (XLSX)")], initial="pdf",
         error_messages={"invalid_choice": _("Выберите формат: PDF или Excel.")},

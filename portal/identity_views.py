@@ -21,8 +21,8 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from identity import services
 from identity.backends import BACKEND
+from identity.forms import PhoneField
 from identity.models import User
-from identity.phones import normalize_phone
 
 from .forms import AccountNumberField
 
@@ -30,26 +30,6 @@ REGISTER_PER_IP_HOUR = 20
 PASSWORD_HELP = gettext_lazy(
     "Не короче 10 символов; не из списка распространённых паролей; не только цифры; не похож на номер телефона."
 )
-
-
-class PhoneField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", gettext_lazy("Мобильный телефон"))
-        kwargs.setdefault("max_length", 24)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "+7 999 123-45-67"}),
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value and not self.required:
-            return value
-        try:
-            return normalize_phone(value)
-        except DomainError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
 
 
 class NewPasswordMixin(forms.Form):

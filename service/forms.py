@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
+from core.forms import DateField
 from customers.models import Account
 from customers.selectors import accounts_for_user
-from identity.phones import normalize_phone
+from identity.forms import PhoneField
 from metering import rules
 from metering.models import Meter
 from metering.zones import zone_label
@@ -72,30 +73,6 @@ class MeterChoiceField(forms.ModelChoiceField):
             "number": obj.account.number,
             "address": obj.account.premise.address,
         }
-
-
-class PhoneField(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", gettext_lazy("Контактный телефон"))
-        kwargs.setdefault("max_length", 24)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        try:
-            return normalize_phone(value)
-        except DomainError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
-
-
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        error_messages={"invalid": gettext_lazy("Дата в виде ДД.ММ.ГГГГ.")},
-    )
 
 
 def _text_field(label: Any, *, required: bool = True) -> forms.CharField:
@@ -168,9 +145,9 @@ class RequestForm(forms.Form):
 
 
 class VisitMixin(forms.Form):
-    preferred_from = _date_field(gettext_lazy("Удобно с"))
-    preferred_to = _date_field(gettext_lazy("Удобно по"))
-    contact_phone = PhoneField()
+    preferred_from = DateField(label=gettext_lazy("Удобно с"))
+    preferred_to = DateField(label=gettext_lazy("Удобно по"))
+    contact_phone = PhoneField(label=gettext_lazy("Контактный телефон"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -230,7 +207,7 @@ class CorrectionForm(RequestForm):
 
     kind = Request.Kind.CORRECTION
     meter = MeterChoiceField(label=gettext_lazy("Счётчик"), queryset=Meter.objects.none())
-    reading_date = _date_field(gettext_lazy("Дата ошибочных показаний (если знаете)"))
+    reading_date = DateField(label=gettext_lazy("Дата ошибочных показаний (если знаете)"))
     text = _text_field(gettext_lazy("Что не так (необязательно)"), required=False)
     uploads = _files_field(
         label=gettext_lazy("Фото счётчика"),
